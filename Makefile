@@ -1,0 +1,62 @@
+# Upstream — two commands matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/upstream
+REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
+SQLITE_URL := sqlite:///$(CURDIR)/var/upstream.sqlite3
+
+.PHONY: install run test check lint typecheck pytest smoke browser-deps messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate SQLite, load demo data once, start the server.
+run: install
+	@mkdir -p var
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream migrate --noinput
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream generate --demo --if-empty
+	@echo
+	@echo "Upstream is starting at http://127.0.0.1:$(PORT)/"
+	@DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream demo_logins
+	@echo
+	DATABASE_URL=$(SQLITE_URL) DEBUG=true $(BIN)/upstream runserver 0.0.0.0:$(PORT)
+
+## test: install, lint, type-check, the suite on PostgreSQL, a smoke run on SQLite.
+test: install browser-deps check pytest smoke
+
+browser-deps:
+	@bash scripts/ensure-browser.sh
+
+check: lint typecheck
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL_TEST) $(BIN)/pytest -n 2 --dist loadfile -q
+
+smoke: install
+	@mkdir -p var
+	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke.sqlite3 $(BIN)/pytest -m smoke -q -p no:randomly
+
+messages: install
+	cd src/upstream && ../../$(BIN)/upstream makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/upstream compilemessages
+
+bench: install
+	DATABASE_URL=$(PG_URL)_bench $(BIN)/python bench/inbox.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

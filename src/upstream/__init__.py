@@ -1,0 +1,1 @@
+"""Upstream: customer support and customer success for open-source service vendors."""

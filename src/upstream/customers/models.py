@@ -1,0 +1,227 @@
+"""Customer organisations, their contacts, the products the vendor supports, plans and contracts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from upstream.core.models import TimeStampedModel
+
+
+class Priority(models.IntegerChoices):
+    """Ticket priority; lower sorts first. Lives here because plans cap what a customer may choose."""
+
+    P1 = 1, _("P1 – critical")
+    P2 = 2, _("P2 – high")
+    P3 = 3, _("P3 – normal")
+    P4 = 4, _("P4 – low")
+
+
+class Organisation(TimeStampedModel):
+    """A customer company."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    default_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("default team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("new tickets of this organisation go to this team's queue"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationDomain(models.Model):
+    """An email domain that identifies an organisation's people (e.g. example.cn)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("email domain")
+        verbose_name_plural = _("email domains")
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Contact(TimeStampedModel):
+    """A person at a customer. May belong to several organisations, so each ticket records which one it is for."""
+
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), unique=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact",
+        help_text=_("the login of this contact, if they use the portal"),
+    )
+    organisations = models.ManyToManyField(Organisation, through="Membership", related_name="contacts")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Membership(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    is_admin = models.BooleanField(
+        _("organisation admin"), default=False, help_text=_("sees all of the organisation's tickets")
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "organisation"], name="unique_membership")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.contact.name} @ {self.organisation.name}"
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductVersion(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="versions")
+    name = models.CharField(_("version"), max_length=50)
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+    supported_until = models.DateField(_("supported until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["product", "-released_on", "-name"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="unique_product_version")]
+        verbose_name = _("product version")
+        verbose_name_plural = _("product versions")
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.name}"
+
+
+class PlanKind(models.TextChoices):
+    SUBSCRIPTION = "subscription", _("Subscription support")
+    MANAGED_HOSTING = "managed_hosting", _("Managed hosting")
+    CONSULTING = "consulting", _("Consulting")
+    CUSTOM_DEVELOPMENT = "custom_development", _("Custom development")
+
+
+class PlanTier(models.TextChoices):
+    BASIC = "basic", _("Basic")
+    STANDARD = "standard", _("Standard")
+    PREMIUM = "premium", _("Premium")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class Channel(models.TextChoices):
+    """How a request reached the vendor. Plans list the channels they include."""
+
+    EMAIL = "email", _("Email")
+    PORTAL = "portal", _("Portal")
+    CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class SupportPlan(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=PlanKind.choices)
+    tier = models.CharField(_("tier"), max_length=16, choices=PlanTier.choices)
+    channels = models.JSONField(_("channels included"), default=list, blank=True)
+    highest_priority = models.PositiveSmallIntegerField(
+        _("highest priority a customer may choose"), choices=Priority.choices, default=Priority.P2
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractStatus(models.TextChoices):
+    TRIAL = "trial", _("Trial")
+    ACTIVE = "active", _("Active")
+    GRACE = "grace", _("Grace period")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+# A contract in one of these states entitles its organisation to support.
+ENTITLING_STATUSES = (ContractStatus.TRIAL, ContractStatus.ACTIVE, ContractStatus.GRACE)
+
+
+class Contract(TimeStampedModel):
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts")
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="contracts")
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    products = models.ManyToManyField(Product, verbose_name=_("covered products"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
+    consulting_hours = models.DecimalField(
+        _("prepaid consulting hours"),
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        ordering = ["organisation", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"),
+            models.CheckConstraint(condition=Q(consulting_hours__gte=0), name="contract_hours_not_negative"),
+        ]
+        indexes = [models.Index(fields=["organisation", "status"], name="contract_org_status")]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.organisation.name}, {self.plan.name})"
+
+    def is_entitling_on(self, day: date) -> bool:
+        return self.status in ENTITLING_STATUSES and self.starts_on <= day <= self.ends_on

@@ -1,0 +1,127 @@
+"""Named reads and access rules for customer data, shared by web views and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from upstream.accounts.models import User
+from upstream.core.errors import NotFound
+from upstream.customers.models import (
+    ENTITLING_STATUSES,
+    Contact,
+    Contract,
+    Membership,
+    Organisation,
+    Product,
+)
+
+
+def contact_of(user: User) -> Contact | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.contact  # type: ignore[no-any-return]
+    except Contact.DoesNotExist:
+        return None
+
+
+def member_organisation_ids(user: User) -> list[int]:
+    contact = contact_of(user)
+    if contact is None:
+        return []
+    return list(Membership.objects.filter(contact=contact).values_list("organisation_id", flat=True))
+
+
+def admin_organisation_ids(user: User) -> list[int]:
+    contact = contact_of(user)
+    if contact is None:
+        return []
+    return list(
+        Membership.objects.filter(contact=contact, is_admin=True).values_list("organisation_id", flat=True)
+    )
+
+
+def visible_organisations(user: User) -> QuerySet[Organisation]:
+    if not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_staff_member:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(id__in=member_organisation_ids(user))
+
+
+def access_organisation(user: User, organisation_id: int) -> Organisation:
+    organisation = visible_organisations(user).filter(id=organisation_id).first()
+    if organisation is None:
+        raise NotFound("no such organisation")
+    return organisation
+
+
+def visible_contacts(user: User) -> QuerySet[Contact]:
+    if not user.is_authenticated or not user.is_active:
+        return Contact.objects.none()
+    if user.is_staff_member:
+        return Contact.objects.all()
+    own = contact_of(user)
+    own_id = own.id if own else None
+    return Contact.objects.filter(
+        Q(id=own_id) | Q(memberships__organisation_id__in=admin_organisation_ids(user))
+    ).distinct()
+
+
+def access_contact(user: User, contact_id: int) -> Contact:
+    contact = visible_contacts(user).filter(id=contact_id).first()
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def visible_contracts(user: User) -> QuerySet[Contract]:
+    if not user.is_authenticated or not user.is_active:
+        return Contract.objects.none()
+    base = Contract.objects.select_related("organisation", "plan")
+    if user.is_staff_member:
+        return base
+    return base.filter(organisation_id__in=member_organisation_ids(user))
+
+
+def access_contract(user: User, contract_id: int) -> Contract:
+    contract = visible_contracts(user).filter(id=contract_id).first()
+    if contract is None:
+        raise NotFound("no such contract")
+    return contract
+
+
+def visible_products(user: User) -> QuerySet[Product]:
+    if not user.is_authenticated or not user.is_active:
+        return Product.objects.none()
+    return Product.objects.all()
+
+
+def entitling_contract(organisation: Organisation, product: Product | None, on: date) -> Contract | None:
+    """The contract that entitles a request for `product` on `on`, preferring the one that ends last.
+
+    With no product named, any entitling contract of the organisation counts; with a product, the contract must
+    cover it (a contract listing no products covers all of them).
+    """
+    contracts = (
+        Contract.objects.filter(
+            organisation=organisation, status__in=ENTITLING_STATUSES, starts_on__lte=on, ends_on__gte=on
+        )
+        .select_related("plan")
+        .prefetch_related("products")
+        .order_by("-ends_on", "-id")
+    )
+    for contract in contracts:
+        covered = {p.id for p in contract.products.all()}
+        if product is None or not covered or product.id in covered:
+            return contract
+    return None
+
+
+def current_contract(organisation: Organisation, on: date) -> Contract | None:
+    """The organisation's contract to show at a glance: an entitling one, else the most recent."""
+    return entitling_contract(organisation, None, on) or (
+        Contract.objects.filter(organisation=organisation).select_related("plan").order_by("-ends_on").first()
+    )

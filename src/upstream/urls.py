@@ -1,0 +1,14 @@
+"""Root URL map. Each app owns its own urls module; the API is one NinjaAPI mounted at /api/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from upstream.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("upstream.accounts.urls")),
+    path("", include("upstream.tickets.urls")),
+]
