@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls there unless told this
-# is deliberate. Only the browser tests need it, and they never share a connection across threads.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 
 
 @pytest.fixture(autouse=True)
