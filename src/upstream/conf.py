@@ -47,9 +47,7 @@ def env_bool(name: str, default: bool, env: Mapping[str, str] | None = None) -> 
     raise SettingError(name, value, "true or false")
 
 
-def env_int(
-    name: str, default: int, env: Mapping[str, str] | None = None, *, minimum: int | None = None
-) -> int:
+def env_int(name: str, default: int, env: Mapping[str, str] | None = None, *, minimum: int | None = None) -> int:
     value = _raw(name, env)
     if value is None:
         return default

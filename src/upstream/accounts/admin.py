@@ -10,9 +10,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active", "teams")
     search_fields = ("username", "full_name", "email")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Upstream", {"fields": ("role", "full_name", "time_zone", "language")}),
-    )  # type: ignore[assignment]
+    )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         ("Upstream", {"fields": ("role", "full_name", "email")}),

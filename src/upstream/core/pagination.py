@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 
 from upstream.core.errors import InvalidInput
 
@@ -63,12 +63,23 @@ def _after(queryset: QuerySet[M], fields: Sequence[str], values: Sequence[Any]) 
     """
     meta = queryset.model._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        f"{quote(meta.db_table)}.{quote(meta.get_field(f.lstrip('-')).column)}" for f in fields
-    )
+    columns = ", ".join(f"{quote(meta.db_table)}.{quote(_column(queryset, f))}" for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     operator = "<" if fields[0].startswith("-") else ">"
     return queryset.extra(where=[f"({columns}) {operator} ({placeholders})"], params=list(values))
+
+
+def _field(queryset: QuerySet[M], name: str) -> Field[Any, Any]:
+    field = queryset.model._meta.get_field(name.lstrip("-"))
+    if not isinstance(field, Field):
+        raise ValueError(f"cannot paginate on {name}: not a concrete field")
+    return field
+
+
+def _column(queryset: QuerySet[M], name: str) -> str:
+    column = _field(queryset, name).column
+    assert column is not None
+    return column
 
 
 def _check_order(order: Sequence[str]) -> None:
@@ -88,5 +99,7 @@ def paginate(queryset: QuerySet[M], order: Sequence[str], *, cursor: str | None,
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = encode_cursor([getattr(last, queryset.model._meta.get_field(f.lstrip("-")).attname) for f in order])
+        next_cursor = encode_cursor(
+            [getattr(last, _field(queryset, f).attname) for f in order]
+        )
     return Page(items=items, next_cursor=next_cursor)

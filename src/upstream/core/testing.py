@@ -38,7 +38,12 @@ def _n() -> int:
 def make_user(role: str = Role.AGENT, *, username: str | None = None, teams: list[Team] = (), **extra: Any) -> User:  # type: ignore[assignment]
     name = username or f"{role}{_n()}"
     user = User.objects.create_user(
-        username=name, password=PASSWORD, email=f"{name}@vendor.test", role=role, full_name=name.title(), **extra
+        username=name,
+        password=PASSWORD,
+        email=f"{name}@vendor.test",
+        role=role,
+        full_name=name.title(),
+        **extra,
     )
     for team in teams:
         team.members.add(user)
@@ -65,7 +70,11 @@ def make_org(name: str | None = None, *, domain: str | None = None, team: Team |
 
 
 def make_contact(
-    *orgs: Organisation, admin: bool = False, login: bool = True, email: str | None = None, name: str | None = None
+    *orgs: Organisation,
+    admin: bool = False,
+    login: bool = True,
+    email: str | None = None,
+    name: str | None = None,
 ) -> Contact:
     n = _n()
     email = email or f"contact{n}@customer.test"

@@ -80,7 +80,9 @@ class Contact(TimeStampedModel):
         related_name="contact",
         help_text=_("the login of this contact, if they use the portal"),
     )
-    organisations = models.ManyToManyField(Organisation, through="Membership", related_name="contacts")
+    organisations: models.ManyToManyField[Organisation, Membership] = models.ManyToManyField(
+        Organisation, through="Membership", related_name="contacts"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -199,9 +201,7 @@ class Contract(TimeStampedModel):
     products = models.ManyToManyField(Product, verbose_name=_("covered products"), blank=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    status = models.CharField(
-        _("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=16, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
     consulting_hours = models.DecimalField(
         _("prepaid consulting hours"),
         max_digits=8,

@@ -22,7 +22,7 @@ def contact_of(user: User) -> Contact | None:
     if not user.is_authenticated:
         return None
     try:
-        return user.contact  # type: ignore[no-any-return]
+        return user.contact
     except Contact.DoesNotExist:
         return None
 
@@ -38,9 +38,7 @@ def admin_organisation_ids(user: User) -> list[int]:
     contact = contact_of(user)
     if contact is None:
         return []
-    return list(
-        Membership.objects.filter(contact=contact, is_admin=True).values_list("organisation_id", flat=True)
-    )
+    return list(Membership.objects.filter(contact=contact, is_admin=True).values_list("organisation_id", flat=True))
 
 
 def visible_organisations(user: User) -> QuerySet[Organisation]:

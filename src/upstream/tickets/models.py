@@ -66,6 +66,9 @@ class TicketCounter(models.Model):
 
     last_number = models.BigIntegerField(default=10000)
 
+    def __str__(self) -> str:
+        return f"last ticket number {self.last_number}"
+
 
 class Ticket(models.Model):
     number = models.BigIntegerField(_("number"), unique=True)
@@ -75,7 +78,10 @@ class Ticket(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.HOWTO)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PORTAL)
     organisation = models.ForeignKey(
-        "customers.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="tickets"
+        "customers.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     requester = models.ForeignKey(
         "customers.Contact", verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
@@ -103,9 +109,7 @@ class Ticket(models.Model):
         blank=True,
         related_name="assigned_tickets",
     )
-    team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True
-    )
+    team = models.ForeignKey("accounts.Team", verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True)
     tier = models.CharField(_("support tier"), max_length=16, choices=Tier.choices, default=Tier.L1)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     # Intake: what an engineer needs before being pulled in.
@@ -129,7 +133,9 @@ class Ticket(models.Model):
             # Inbox queues: active tickets by priority then age, keyset-paginated on (priority, created_at, id).
             models.Index(fields=["priority", "created_at", "id"], condition=ACTIVE, name="tkt_active_queue"),
             models.Index(
-                fields=["assignee", "priority", "created_at", "id"], condition=ACTIVE, name="tkt_active_assignee"
+                fields=["assignee", "priority", "created_at", "id"],
+                condition=ACTIVE,
+                name="tkt_active_assignee",
             ),
             models.Index(fields=["team", "priority", "created_at", "id"], condition=ACTIVE, name="tkt_active_team"),
             models.Index(

@@ -14,6 +14,7 @@ from datetime import date
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from upstream.accounts.models import User
 from upstream.core.errors import InvalidInput, NotFound
@@ -65,9 +66,7 @@ def access_ticket(user: User, number: str | int, *, write: bool = False) -> Tick
         raise NotFound(f"no ticket {number}")
     ticket = (
         visible_tickets(user)
-        .select_related(
-            "organisation", "requester", "assignee", "team", "product", "product_version", "contract__plan"
-        )
+        .select_related("organisation", "requester", "assignee", "team", "product", "product_version", "contract__plan")
         .prefetch_related("tags")
         .filter(number=parsed)
         .first()
@@ -96,9 +95,7 @@ def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def access_attachment(user: User, attachment_id: int) -> Attachment:
-    attachment = (
-        Attachment.objects.select_related("message__ticket").filter(id=attachment_id).first()
-    )
+    attachment = Attachment.objects.select_related("message__ticket").filter(id=attachment_id).first()
     if attachment is None:
         raise NotFound("no such attachment")
     message = attachment.message
@@ -112,7 +109,7 @@ def access_attachment(user: User, attachment_id: int) -> Attachment:
 @dataclass(frozen=True)
 class Queue:
     slug: str
-    label: str
+    label: StrOrPromise
 
 
 QUEUES: tuple[Queue, ...] = (

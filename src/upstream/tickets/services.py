@@ -15,7 +15,15 @@ from upstream.accounts.models import Role, Team, User
 from upstream.core import clock
 from upstream.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from upstream.core.html import html_to_text, sanitise, text_to_html
-from upstream.customers.models import Channel, Contact, Membership, Organisation, Priority, Product, ProductVersion
+from upstream.customers.models import (
+    Channel,
+    Contact,
+    Membership,
+    Organisation,
+    Priority,
+    Product,
+    ProductVersion,
+)
 from upstream.customers.queries import contact_of, entitling_contract
 from upstream.tickets import rules
 from upstream.tickets.attachments import Upload, store_attachments, validate_uploads
@@ -51,7 +59,13 @@ def next_numbers(count: int = 1) -> range:
 
 def log(ticket: Ticket, by: User | None, action: str, field: str = "", before: Any = None, after: Any = None) -> None:
     Activity.objects.create(
-        ticket=ticket, actor=by, action=action, field=field, before=before, after=after, created_at=clock.now()
+        ticket=ticket,
+        actor=by,
+        action=action,
+        field=field,
+        before=before,
+        after=after,
+        created_at=clock.now(),
     )
 
 
@@ -127,9 +141,7 @@ class NewTicket:
 
 def _check_requester(by: User, new: NewTicket) -> None:
     if not Membership.objects.filter(contact=new.requester, organisation=new.organisation).exists():
-        raise InvalidInput(
-            f"{new.requester.email} is not a contact of {new.organisation.name}", field="requester"
-        )
+        raise InvalidInput(f"{new.requester.email} is not a contact of {new.organisation.name}", field="requester")
     if by.is_staff_member:
         return
     own = contact_of(by)
@@ -415,8 +427,10 @@ def update_ticket(*, by: User, ticket: Ticket, changes: TicketChanges) -> Ticket
         if old_value == new_value:
             continue
         setattr(locked, name, new_value)
-        if name == "product" and locked.product_version and locked.product_version.product_id != getattr(
-            new_value, "id", None
+        if (
+            name == "product"
+            and locked.product_version
+            and locked.product_version.product_id != getattr(new_value, "id", None)
         ):
             # A version of the old product no longer applies.
             log(locked, by, "changed", "product_version", _display(locked.product_version), None)

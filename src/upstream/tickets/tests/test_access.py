@@ -13,8 +13,15 @@ from upstream.core.testing import (
     upload,
 )
 from upstream.tickets import services
-from upstream.tickets.queries import access_attachment, access_ticket, apply_filters, queue_tickets, visible_messages
-from upstream.tickets.queries import TicketFilters, visible_tickets
+from upstream.tickets.queries import (
+    TicketFilters,
+    access_attachment,
+    access_ticket,
+    apply_filters,
+    queue_tickets,
+    visible_messages,
+    visible_tickets,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -101,7 +101,12 @@ def test_field_changes_are_logged_with_before_and_after(setup):
         by=agent,
         ticket=ticket,
         changes=services.TicketChanges(
-            priority=1, tier=Tier.L2, assignee=agent, product=product, product_version=version, tags=["Urgent", "db"]
+            priority=1,
+            tier=Tier.L2,
+            assignee=agent,
+            product=product,
+            product_version=version,
+            tags=["Urgent", "db"],
         ),
     )
     entries = {a.field: a for a in Activity.objects.filter(ticket=ticket, action="changed")}

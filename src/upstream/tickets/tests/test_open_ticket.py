@@ -135,7 +135,9 @@ def test_oversize_attachment_saves_nothing():
     contact = make_contact(org)
     with pytest.raises(PayloadTooLarge):
         services.open_ticket(
-            by=contact.user, new=_new(contact, org), uploads=[upload("ok.txt", b"small"), upload("big.bin", b"x" * 11)]
+            by=contact.user,
+            new=_new(contact, org),
+            uploads=[upload("ok.txt", b"small"), upload("big.bin", b"x" * 11)],
         )
     assert not Ticket.objects.exists() and not Message.objects.exists() and not Attachment.objects.exists()
 

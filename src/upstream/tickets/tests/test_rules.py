@@ -53,7 +53,9 @@ def test_number_round_trip(number):
     assert rules.parse_number(str(number), "UP") == number
 
 
-@pytest.mark.parametrize("text", ["", "UP-", "UP-abc", "XX-123", "UP-0", "-5", "../1", "UP-1-2", "１２３", "UP-" + "9" * 30])
+@pytest.mark.parametrize(
+    "text", ["", "UP-", "UP-abc", "XX-123", "UP-0", "-5", "../1", "UP-1-2", "１２３", "UP-" + "9" * 30]
+)
 def test_bad_numbers_are_rejected(text):
     assert rules.parse_number(text, "UP") is None
 
