@@ -40,11 +40,12 @@ def _allowed(app: str) -> set[str]:
     return set(LAYERS) | {app, "conf", "events"}
 
 
-@pytest.mark.parametrize("app", LAYERS + DOWNSTREAM)
+EXISTING = [app for app in LAYERS + DOWNSTREAM if (SRC / app).is_dir()]
+
+
+@pytest.mark.parametrize("app", EXISTING)
 def test_apps_import_only_upstream_of_themselves(app):
     folder = SRC / app
-    if not folder.exists():
-        pytest.skip(f"{app} does not exist yet")
     offences = []
     for path in folder.rglob("*.py"):
         # Tests, factories (core/testing.py builds objects of every app) and commands that load demo data sit
