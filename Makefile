@@ -50,7 +50,7 @@ pytest: install
 
 smoke: install
 	@mkdir -p var
-	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke.sqlite3 $(BIN)/pytest -m smoke -q -p no:randomly
+	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke.sqlite3 $(BIN)/pytest -m smoke -q
 
 messages: install
 	cd src/upstream && ../../$(BIN)/upstream makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/upstream compilemessages

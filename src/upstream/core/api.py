@@ -28,8 +28,11 @@ def _no_nul(value: str) -> str:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a positive object id")]
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Text of any kind, capped far above any real message so that a huge value fails fast; services apply the real
+# limits with field-specific messages.
+Text = Annotated[str, StringConstraints(max_length=1_000_000), AfterValidator(_no_nul)]
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
 TagName = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_no_nul)]
 Cursor = Annotated[
     str,
@@ -58,7 +61,7 @@ def page_of(
     params: PageParams,
     serialise: Callable[[M], Any],
 ) -> dict[str, Any]:
-    """`{"items": [...], "next_cursor": ...}` for one keyset page of `queryset`."""
+    """`{"items": [...], "next_cursor": ...}` for one keyset page of `queryset` (PAGE_SIZE rows unless limited)."""
     size = params.limit or min(settings.PAGE_SIZE, MAX_PAGE_SIZE)
     page = paginate(queryset, order, cursor=params.cursor, size=size)
     return {"items": [serialise(item) for item in page.items], "next_cursor": page.next_cursor}

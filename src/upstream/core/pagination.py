@@ -52,7 +52,9 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
             raise ValueError
         return [_decode_value(v) for v in values]
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise InvalidInput("the cursor is malformed; use the next_cursor value of a previous page", field="cursor")
+        raise InvalidInput(
+            "the cursor is malformed; use the next_cursor value of a previous page", field="cursor"
+        ) from None
 
 
 def _after(queryset: QuerySet[M], fields: Sequence[str], values: Sequence[Any]) -> QuerySet[M]:
@@ -66,7 +68,9 @@ def _after(queryset: QuerySet[M], fields: Sequence[str], values: Sequence[Any]) 
     columns = ", ".join(f"{quote(meta.db_table)}.{quote(_column(queryset, f))}" for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     operator = "<" if fields[0].startswith("-") else ">"
-    return queryset.extra(where=[f"({columns}) {operator} ({placeholders})"], params=list(values))
+    # Raw SQL bypasses Django's value adaptation; do it here, or SQLite compares datetimes as mismatched text.
+    params = [_field(queryset, f).get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)]
+    return queryset.extra(where=[f"({columns}) {operator} ({placeholders})"], params=params)
 
 
 def _field(queryset: QuerySet[M], name: str) -> Field[Any, Any]:
@@ -99,7 +103,5 @@ def paginate(queryset: QuerySet[M], order: Sequence[str], *, cursor: str | None,
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = encode_cursor(
-            [getattr(last, _field(queryset, f).attname) for f in order]
-        )
+        next_cursor = encode_cursor([getattr(last, _field(queryset, f).attname) for f in order])
     return Page(items=items, next_cursor=next_cursor)

@@ -33,6 +33,7 @@ def _walk(order, size):
         cursor = page.next_cursor
 
 
+@pytest.mark.smoke
 @settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(size=st.integers(min_value=1, max_value=12))
 def test_pages_cover_all_rows_in_order(tickets, size):

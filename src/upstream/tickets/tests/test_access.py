@@ -60,6 +60,7 @@ def test_org_admin_sees_all_tickets_of_their_organisation_only(world):
     assert _numbers(world["a_admin"].user) == {world["ticket_a"].number, world["ticket_a2"].number}
 
 
+@pytest.mark.smoke
 def test_contact_gets_not_found_for_another_organisations_ticket_by_number_and_reference(world):
     ticket_b = world["ticket_b"]
     for ref in (ticket_b.number, str(ticket_b.number), ticket_b.reference):
@@ -69,6 +70,7 @@ def test_contact_gets_not_found_for_another_organisations_ticket_by_number_and_r
             access_ticket(world["a_admin"].user, ref)
 
 
+@pytest.mark.smoke
 def test_search_never_crosses_organisations(world):
     alice = world["alice"].user
     found = apply_filters(visible_tickets(alice), TicketFilters(q="Bravo"))
@@ -77,6 +79,7 @@ def test_search_never_crosses_organisations(world):
     assert not by_number.exists()
 
 
+@pytest.mark.smoke
 def test_attachment_of_another_organisation_is_not_found(world):
     attachment = world["ticket_b"].messages.get().attachments.get()
     assert access_attachment(world["bob"].user, attachment.id) == attachment
