@@ -21,7 +21,7 @@ install: $(STAMP)
 
 ## run: install, migrate SQLite, load demo data once, start the server.
 run: install
-	@mkdir -p var
+	@mkdir -p var/static
 	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream migrate --noinput
 	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream generate --demo --if-empty
 	@echo
@@ -49,7 +49,7 @@ pytest: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL_TEST) $(BIN)/pytest -n 2 --dist loadfile -q
 
 smoke: install
-	@mkdir -p var
+	@mkdir -p var/static
 	DATABASE_URL=sqlite:///$(CURDIR)/var/smoke.sqlite3 $(BIN)/pytest -m smoke -q
 
 messages: install

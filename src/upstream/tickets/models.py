@@ -195,10 +195,11 @@ class Message(models.Model):
 
     @property
     def author_name(self) -> str:
-        if self.author_user is not None:
-            return self.author_user.display_name
+        # A customer is known to agents by their contact name; their login name is incidental.
         if self.author_contact is not None:
             return self.author_contact.name
+        if self.author_user is not None:
+            return self.author_user.display_name
         return str(_("Unknown"))
 
     @property
