@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "upstream.accounts",
     "upstream.customers",
     "upstream.tickets",
+    "upstream.sla",
 ]
 
 MIDDLEWARE = [
@@ -94,10 +95,17 @@ else:
 
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 TASK_BACKEND = env_choice("TASK_BACKEND", "database", list(_TASK_BACKENDS))
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
+if TASK_BACKEND == "rq":
+    # Scale-out: tasks go to an RQ queue in Redis; run `upstream rqworker default` on any number of hosts.
+    if not REDIS_URL:
+        raise SettingError("REDIS_URL", "", "a redis:// URL (required when TASK_BACKEND=rq)")
+    INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -121,6 +129,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # project-wide assets: css/, js/, vendor/htmx/
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
 MEDIA_URL = "media/"

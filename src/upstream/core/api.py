@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from upstream.core.pagination import paginate
 
@@ -20,7 +20,7 @@ MAX_ID = 2**63 - 1
 MAX_PAGE_SIZE = 100
 
 
-def _no_nul(value: str) -> str:
+def no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL; without this check such input would fail deep in the database driver.
     if "\x00" in value:
         raise ValueError("contains a NUL character")
@@ -30,17 +30,23 @@ def _no_nul(value: str) -> str:
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="a positive object id")]
 # Text of any kind, capped far above any real message so that a huge value fails fast; services apply the real
 # limits with field-specific messages.
-Text = Annotated[str, StringConstraints(max_length=1_000_000), AfterValidator(_no_nul)]
-ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)]
-TagName = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_no_nul)]
+Text = Annotated[str, StringConstraints(max_length=1_000_000), AfterValidator(no_nul)]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(no_nul)]
+TagName = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(no_nul)]
 Cursor = Annotated[
     str,
     StringConstraints(max_length=1000),
-    AfterValidator(_no_nul),
+    AfterValidator(no_nul),
     Field(description="the next_cursor value of the previous page"),
 ]
 Limit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"page size, 1 to {MAX_PAGE_SIZE}")]
+
+
+class StrictInput(Schema):
+    """A request body: a field the API does not know (a typo such as "stauts") is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Ref(Schema):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
 
@@ -69,8 +70,23 @@ def _after(queryset: QuerySet[M], fields: Sequence[str], values: Sequence[Any]) 
     placeholders = ", ".join(["%s"] * len(fields))
     operator = "<" if fields[0].startswith("-") else ">"
     # Raw SQL bypasses Django's value adaptation; do it here, or SQLite compares datetimes as mismatched text.
-    params = [_field(queryset, f).get_db_prep_value(v, connection) for f, v in zip(fields, values, strict=True)]
+    params = [_cursor_param(_field(queryset, f), v) for f, v in zip(fields, values, strict=True)]
     return queryset.extra(where=[f"({columns}) {operator} ({placeholders})"], params=params)
+
+
+def _cursor_param(field: Field[Any, Any], value: Any) -> Any:
+    """A decoded cursor value checked against its field: a hand-made cursor with a value of the wrong type or out of
+    the column's range is the client's mistake (422), not a database error."""
+    try:
+        if value is None or isinstance(value, list | dict):
+            raise TypeError
+        value = field.to_python(value)
+        field.run_validators(value)
+        return field.get_db_prep_value(value, connection)
+    except (TypeError, ValueError, OverflowError, ValidationError):
+        raise InvalidInput(
+            "the cursor is malformed; use the next_cursor value of a previous page", field="cursor"
+        ) from None
 
 
 def _field(queryset: QuerySet[M], name: str) -> Field[Any, Any]:

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from upstream.accounts.models import Role, Team, User
+from upstream.accounts.services import create_api_token
 from upstream.customers.models import (
     Contact,
     Contract,
@@ -42,7 +44,7 @@ def make_user(role: str = Role.AGENT, *, username: str | None = None, teams: lis
         password=PASSWORD,
         email=f"{name}@vendor.test",
         role=role,
-        full_name=name.title(),
+        full_name=extra.pop("full_name", name.title()),
         **extra,
     )
     for team in teams:
@@ -78,8 +80,9 @@ def make_contact(
 ) -> Contact:
     n = _n()
     email = email or f"contact{n}@customer.test"
-    user = make_user(Role.CUSTOMER, username=f"contact{n}") if login else None
-    contact = Contact.objects.create(name=name or f"Contact {n}", email=email, user=user)
+    name = name or f"Contact {n}"
+    user = make_user(Role.CUSTOMER, username=f"contact{n}", full_name=name) if login else None
+    contact = Contact.objects.create(name=name, email=email, user=user)
     for org in orgs:
         Membership.objects.create(contact=contact, organisation=org, is_admin=admin)
     return contact
@@ -153,3 +156,9 @@ def make_ticket(
 
 def upload(name: str = "log.txt", content: bytes = b"hello", content_type: str = "text/plain") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def api_client(user: User) -> Client:
+    """A test client whose every request authenticates with a new API token of `user`."""
+    _token, raw = create_api_token(by=user, name=f"test token {_n()}")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
