@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from the package, so /api/docs works offline
     "django_tasks",
     "django_tasks_db",
     "upstream.core",

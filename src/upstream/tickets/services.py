@@ -339,6 +339,12 @@ def change_status(*, by: User, ticket: Ticket, status: str) -> Ticket:
     return ticket
 
 
+def statuses_open_to(by: User, ticket: Ticket) -> list[str]:
+    """The statuses `by` may move `ticket` to now, in workflow order: exactly what change_status would accept."""
+    allowed = rules.allowed_next(ticket.status)
+    return [s for s in Status.values if s in allowed and (by.is_staff_member or s == Status.CLOSED)]
+
+
 def _copy_state(source: Ticket, target: Ticket) -> None:
     if source is target:
         return
@@ -363,7 +369,7 @@ class TicketChanges:
     clear: set[str] = field(default_factory=set)
 
 
-_CLEARABLE = {"assignee", "team", "product", "product_version"}
+_CLEARABLE = {"assignee", "team", "product", "product_version", "purchase_date"}
 
 
 def _display(value: Any) -> Any:
@@ -383,6 +389,8 @@ def _validate_changes(ticket: Ticket, changes: TicketChanges) -> None:
         _check_choice(changes.tier, Tier.values, "tier")
     if changes.subject is not None and not " ".join(changes.subject.split()):
         raise InvalidInput("the subject is empty", field="subject")
+    if changes.subject is not None and len(" ".join(changes.subject.split())) > 250:
+        raise InvalidInput("the subject is longer than 250 characters", field="subject")
     if changes.assignee is not None and not changes.assignee.is_staff_member:
         raise InvalidInput("tickets can be assigned to agents only", field="assignee")
     unknown = changes.clear - _CLEARABLE
