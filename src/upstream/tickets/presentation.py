@@ -29,9 +29,10 @@ _ACTIONS = {
 def field_label(name: str) -> str:
     """The translated name of a ticket field, e.g. "status" → "Status"."""
     try:
-        label = str(Ticket._meta.get_field(name).verbose_name)
+        field = Ticket._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    label = str(getattr(field, "verbose_name", name))
     return label[:1].upper() + label[1:]
 
 

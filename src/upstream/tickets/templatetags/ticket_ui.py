@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.forms import BoundField, ModelChoiceField
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from upstream.tickets import presentation, rules
 
@@ -22,6 +25,38 @@ def priority_badge(priority: int, long: bool = False) -> SafeString:
 @register.simple_tag
 def status_label(status: str) -> SafeString:
     return format_html('<span class="status status-{}">{}</span>', status, presentation.status_label(status))
+
+
+@register.simple_tag
+def select(field: BoundField) -> SafeString:
+    """A <select> for a choice field, built directly: Django's widget templates render every <option> through the
+    template engine, which made the inbox filter bar the slowest part of the page."""
+    current = field.value()
+    selected = (
+        {str(v) for v in current} if isinstance(current, list | tuple) else {"" if current is None else str(current)}
+    )
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if str(value) in selected else "", label) for value, label in _flat(field)),
+    )
+    return format_html('<select name="{}" id="{}">{}</select>', field.html_name, field.auto_id, options)
+
+
+def _flat(field: BoundField) -> Iterator[tuple[object, object]]:
+    form_field = field.field
+    if isinstance(form_field, ModelChoiceField):
+        # Iterating the queryset itself avoids ModelChoiceIterator's server-side cursor (three round trips).
+        if form_field.empty_label is not None:
+            yield "", form_field.empty_label
+        for obj in form_field.queryset:  # type: ignore[union-attr]
+            yield obj.pk, form_field.label_from_instance(obj)
+        return
+    for value, label in form_field.choices:  # type: ignore[attr-defined]
+        if isinstance(label, list | tuple):  # an optgroup: flatten (filters have none, but stay correct)
+            yield from label
+        else:
+            yield value, label
 
 
 @register.filter
