@@ -161,6 +161,9 @@ def refresh_on_change(form: forms.Form, url: str, names: Sequence[str]) -> None:
                 "hx-target": "#dependent",
                 "hx-select": "#dependent",
                 "hx-swap": "outerHTML",
+                # A quick second change must win: abort the refresh still in flight, whose response carries the
+                # old values and would otherwise overwrite what the user just picked.
+                "hx-sync": "#dependent:replace",
             }
         )
 
