@@ -1,0 +1,1 @@
+"""SLA engine: business calendars (pure `calendar.py`), vectors evaluation and the `upstream sla` command."""
