@@ -43,7 +43,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
-	SECRET_KEY=typecheck-only $(BIN)/mypy
+	SECRET_KEY=typecheck-only-key-not-used-for-anything $(BIN)/mypy
 
 pytest: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL_TEST) $(BIN)/pytest -n 2 --dist loadfile -q

@@ -8,8 +8,10 @@ variables lives in README.md and docs/configuration.md.
 from __future__ import annotations
 
 import os
+import secrets
 import zoneinfo
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -91,6 +93,34 @@ def env_url(name: str, default: str, schemes: list[str], env: Mapping[str, str] 
     if parts.scheme not in schemes:
         raise SettingError(name, value, "a URL starting with " + " or ".join(f"{s}://" for s in schemes))
     return value
+
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key(key_file: Path, env: Mapping[str, str] | None = None) -> str:
+    """SECRET_KEY from the environment; else the key kept in `key_file`, created (mode 600) on first start.
+
+    A zero-setup install thus gets a strong key that survives restarts; several hosts serving one site must share
+    the key, so they set SECRET_KEY explicitly. An explicit key that is too short is refused.
+    """
+    value = _raw("SECRET_KEY", env)
+    if value is not None:
+        if len(value) < MIN_SECRET_KEY_LENGTH:
+            raise SettingError(
+                "SECRET_KEY", "*" * len(value), f"a random string of at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        return value
+    try:
+        return key_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
 
 
 def database_config(url: str) -> dict[str, object]:

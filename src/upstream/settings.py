@@ -16,17 +16,14 @@ from upstream.conf import (
     env_str,
     env_time_zone,
     env_url,
+    secret_key,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "upstream-insecure-development-key-change-me"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    # Running without DEBUG and without a secret would sign sessions with a guessable key.
-    raise SettingError("SECRET_KEY", "", "a long random string (required unless DEBUG=true)")
+SECRET_KEY = secret_key(Path(env_str("SECRET_KEY_FILE", str(PROJECT_DIR / "var" / "secret_key"))))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ["http", "https"])

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from upstream.conf import SettingError, database_config, env_bool, env_int, env_list, env_time_zone, env_url
+from upstream.conf import SettingError, database_config, env_bool, env_int, env_list, env_time_zone, env_url, secret_key
 
 pytestmark = pytest.mark.smoke
 
@@ -47,12 +47,20 @@ def _run_upstream(env_overrides):
 
 
 def test_upstream_command_refuses_to_start_with_a_bad_setting():
-    result = _run_upstream({"SECRET_KEY": "s", "PAGE_SIZE": "lots"})
+    result = _run_upstream({"SECRET_KEY": "s" * 40, "PAGE_SIZE": "lots"})
     assert result.returncode == 2
     assert "PAGE_SIZE" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_upstream_command_requires_a_secret_key_outside_debug():
-    result = _run_upstream({})
+def test_upstream_command_refuses_a_short_secret_key():
+    result = _run_upstream({"SECRET_KEY": "short"})
     assert result.returncode == 2
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY" in result.stderr and "short" not in result.stderr, "the key itself is never printed"
+
+
+def test_without_a_secret_key_one_is_created_once_and_kept_private(tmp_path):
+    key_file = tmp_path / "var" / "secret_key"
+    first = secret_key(key_file, {})
+    assert len(first) >= 50 and secret_key(key_file, {}) == first
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert secret_key(key_file, {"SECRET_KEY": "x" * 40}) == "x" * 40
