@@ -53,10 +53,14 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
 
 
 def with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a ticket list row shows, in a fixed number of queries whatever the page size."""
-    return tickets.select_related(
-        "organisation", "requester", "assignee", "team", "product", "product_version"
-    ).prefetch_related("tags")
+    """What a ticket list row shows, in a fixed number of queries whatever the page size.
+
+    Only the three most-used relations are joined: PostgreSQL spent ~20 ms *planning* an eight-way join that ran in
+    0.2 ms, so the small lookup tables are fetched by prefetch (one cheap query each) instead.
+    """
+    return tickets.select_related("organisation", "requester", "assignee").prefetch_related(
+        "team", "product", "product_version", "tags"
+    )
 
 
 def access_ticket(user: User, number: str | int, *, write: bool = False) -> Ticket:
