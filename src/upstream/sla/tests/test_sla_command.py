@@ -111,7 +111,10 @@ def test_a_missing_or_malformed_file_is_a_clear_error(tmp_path, content, message
 
 
 def cli(*args):
-    env = os.environ | {"SECRET_KEY": "test-only-secret-key-not-for-production-use", "DJANGO_SETTINGS_MODULE": "upstream.settings"}
+    env = os.environ | {
+        "SECRET_KEY": "test-only-secret-key-not-for-production-use",
+        "DJANGO_SETTINGS_MODULE": "upstream.settings",
+    }
     return subprocess.run(
         [sys.executable, "-m", "upstream", "sla", *args], capture_output=True, text=True, env=env, timeout=120
     )
