@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -47,6 +49,14 @@ class Platform(models.TextChoices):
 
 
 ACTIVE = Q(status__in=rules.ACTIVE_STATUSES)
+
+# "No running SLA deadline" sorts after every real one. A sentinel instead of NULL keeps (priority, sla_due_at,
+# created_at, id) a plain row value, so keyset cursors and the queue indexes work without NULL special cases.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+# The order of every inbox queue (and the API's queue lists).
+QUEUE_KEY = ("priority", "sla_due_at", "created_at", "id")
 
 
 class Tag(models.Model):
@@ -119,6 +129,9 @@ class Ticket(models.Model):
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     access_notes = models.TextField(_("access notes"), blank=True)
 
+    # The earliest running SLA deadline, maintained by the SLA engine (NO_DEADLINE when none is running); the
+    # inbox orders each queue by priority, then by this: the ticket closest to breaching comes first.
+    sla_due_at = models.DateTimeField(_("next SLA deadline"), default=NO_DEADLINE, db_default=NO_DEADLINE)
     created_at = models.DateTimeField(_("created"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
@@ -126,24 +139,17 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
-        ordering = ["priority", "created_at", "id"]
+        ordering = ["priority", "sla_due_at", "created_at", "id"]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            # Inbox queues: active tickets by priority then age, keyset-paginated on (priority, created_at, id).
-            models.Index(fields=["priority", "created_at", "id"], condition=ACTIVE, name="tkt_active_queue"),
-            models.Index(
-                fields=["assignee", "priority", "created_at", "id"],
-                condition=ACTIVE,
-                name="tkt_active_assignee",
-            ),
-            models.Index(fields=["team", "priority", "created_at", "id"], condition=ACTIVE, name="tkt_active_team"),
-            models.Index(
-                fields=["priority", "created_at", "id"],
-                condition=ACTIVE & Q(assignee__isnull=True),
-                name="tkt_active_unassigned",
-            ),
-            models.Index(fields=["status", "priority", "created_at", "id"], name="tkt_status_queue"),
+            # Inbox queues: active tickets by priority, then time to SLA breach, then age; keyset-paginated on
+            # QUEUE_KEY = (priority, sla_due_at, created_at, id).
+            models.Index(fields=[*QUEUE_KEY], condition=ACTIVE, name="tkt_q_active"),
+            models.Index(fields=["assignee", *QUEUE_KEY], condition=ACTIVE, name="tkt_q_assignee"),
+            models.Index(fields=["team", *QUEUE_KEY], condition=ACTIVE, name="tkt_q_team"),
+            models.Index(fields=[*QUEUE_KEY], condition=ACTIVE & Q(assignee__isnull=True), name="tkt_q_unassigned"),
+            models.Index(fields=["status", *QUEUE_KEY], name="tkt_q_status"),
             # Portal and API lists, newest first.
             models.Index(fields=["organisation", "id"], name="tkt_org"),
             models.Index(fields=["requester", "id"], name="tkt_requester"),
@@ -159,6 +165,10 @@ class Ticket(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in rules.ACTIVE_STATUSES
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        return None if self.sla_due_at >= NO_DEADLINE else self.sla_due_at
 
 
 class MessageKind(models.TextChoices):

@@ -20,9 +20,9 @@ from upstream.accounts.models import User
 from upstream.core.errors import InvalidInput, NotFound
 from upstream.customers.queries import admin_organisation_ids, contact_of, member_organisation_ids
 from upstream.tickets import rules
-from upstream.tickets.models import ACTIVE, Attachment, Message, MessageKind, Status, Ticket
+from upstream.tickets.models import ACTIVE, QUEUE_KEY, Attachment, Message, MessageKind, Status, Ticket
 
-QUEUE_ORDER = ("priority", "created_at", "id")
+QUEUE_ORDER = QUEUE_KEY
 LIST_ORDER = ("-id",)
 
 
