@@ -12,7 +12,7 @@ HEARTBEAT_KEY = "upstream:worker-heartbeat"
 
 
 @task()
-def heartbeat(sender: str) -> str:
+def heartbeat(sender: str = "clock") -> str:
     stamp = f"{sender}@{clock.now().isoformat()}"
     cache.set(HEARTBEAT_KEY, stamp, timeout=None)
     return stamp
