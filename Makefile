@@ -57,6 +57,7 @@ messages: install
 
 bench: install
 	DATABASE_URL=$(PG_URL)_bench $(BIN)/python bench/inbox.py
+	$(BIN)/python bench/sla.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("upstream.accounts.urls")),
     path("", include("upstream.tickets.urls")),
+    path("", include("upstream.sla.urls")),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from upstream.core import clock
+from upstream.sla.demo import load_sla_demo
 from upstream.tickets.demo.bulk import generate_tickets
 from upstream.tickets.demo.conversations import DEMO_TICKETS, load_demo
 from upstream.tickets.demo.reference import ensure_reference
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         if demo:
             started = time.monotonic()
             self.stdout.write("Loading the demo data set …")
+            # SLA calendars and policies first, so the demo tickets are measured against them as they are played.
+            load_sla_demo(now=now, by=reference.admin)
             loaded = load_demo(reference, now=now, count=options["demo_tickets"], out=self.stdout)
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded: {loaded} tickets in {time.monotonic() - started:.1f} s.")
