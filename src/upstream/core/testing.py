@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +28,7 @@ from upstream.customers.models import (
     SupportPlan,
 )
 from upstream.tickets import services
-from upstream.tickets.models import Category, Ticket
+from upstream.tickets.models import Attachment, Category, Ticket
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery"
@@ -162,3 +163,42 @@ def api_client(user: User) -> Client:
     """A test client whose every request authenticates with a new API token of `user`."""
     _token, raw = create_api_token(by=user, name=f"test token {_n()}")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+@dataclass
+class TwoOrganisations:
+    """Organisation A (team Platform: alice, her colleague, an org admin) and B (team Database: bob, whose ticket
+    carries an attachment): the world in which tenant isolation is proved."""
+
+    platform: Team
+    database: Team
+    org_a: Organisation
+    org_b: Organisation
+    alice: Contact
+    colleague: Contact
+    a_admin: Contact
+    bob: Contact
+    ticket_a: Ticket
+    ticket_colleague: Ticket
+    ticket_b: Ticket
+
+    @property
+    def attachment_b(self) -> Attachment:
+        return Attachment.objects.get(message__ticket=self.ticket_b)
+
+
+def make_two_organisations() -> TwoOrganisations:
+    platform, database = make_team("Platform"), make_team("Database")
+    org_a, org_b = make_org("Org A", team=platform), make_org("Org B", team=database)
+    alice, colleague = make_contact(org_a), make_contact(org_a)
+    a_admin, bob = make_contact(org_a, admin=True), make_contact(org_b)
+    ticket_b = services.open_ticket(
+        by=bob.user,  # type: ignore[arg-type]
+        new=services.NewTicket(organisation=org_b, requester=bob, subject="Bravo secret outage", body="x"),
+        uploads=[upload("b.txt", b"org b data")],
+    )
+    return TwoOrganisations(
+        platform=platform, database=database, org_a=org_a, org_b=org_b, alice=alice, colleague=colleague,
+        a_admin=a_admin, bob=bob, ticket_a=make_ticket(alice, org_a, subject="Alpha cluster down"),
+        ticket_colleague=make_ticket(colleague, org_a, subject="Alpha colleague question"), ticket_b=ticket_b,
+    )  # fmt: skip

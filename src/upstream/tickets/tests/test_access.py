@@ -8,8 +8,8 @@ from upstream.core.testing import (
     make_agent,
     make_contact,
     make_org,
-    make_team,
     make_ticket,
+    make_two_organisations,
     upload,
 )
 from upstream.tickets import services
@@ -28,24 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    platform, database = make_team("Platform"), make_team("Database")
-    org_a, org_b = make_org("Org A", team=platform), make_org("Org B", team=database)
-    alice = make_contact(org_a)
-    alice_colleague = make_contact(org_a)
-    a_admin = make_contact(org_a, admin=True)
-    bob = make_contact(org_b)
-    ticket_a = make_ticket(alice, org_a, subject="Alpha cluster down")
-    ticket_a2 = make_ticket(alice_colleague, org_a, subject="Alpha colleague question")
-    ticket_b = services.open_ticket(
-        by=bob.user,
-        new=services.NewTicket(organisation=org_b, requester=bob, subject="Bravo secret outage", body="x"),
-        uploads=[upload("b.txt", b"org b data")],
-    )
-    return {
-        "platform": platform, "database": database, "org_a": org_a, "org_b": org_b, "alice": alice,
-        "alice_colleague": alice_colleague, "a_admin": a_admin, "bob": bob, "ticket_a": ticket_a,
-        "ticket_a2": ticket_a2, "ticket_b": ticket_b,
-    }  # fmt: skip
+    return make_two_organisations()
 
 
 def _numbers(user):
@@ -53,56 +36,56 @@ def _numbers(user):
 
 
 def test_contact_sees_only_own_tickets(world):
-    assert _numbers(world["alice"].user) == {world["ticket_a"].number}
+    assert _numbers(world.alice.user) == {world.ticket_a.number}
 
 
 def test_org_admin_sees_all_tickets_of_their_organisation_only(world):
-    assert _numbers(world["a_admin"].user) == {world["ticket_a"].number, world["ticket_a2"].number}
+    assert _numbers(world.a_admin.user) == {world.ticket_a.number, world.ticket_colleague.number}
 
 
 @pytest.mark.smoke
 def test_contact_gets_not_found_for_another_organisations_ticket_by_number_and_reference(world):
-    ticket_b = world["ticket_b"]
+    ticket_b = world.ticket_b
     for ref in (ticket_b.number, str(ticket_b.number), ticket_b.reference):
         with pytest.raises(NotFound):
-            access_ticket(world["alice"].user, ref)
+            access_ticket(world.alice.user, ref)
         with pytest.raises(NotFound):
-            access_ticket(world["a_admin"].user, ref)
+            access_ticket(world.a_admin.user, ref)
 
 
 @pytest.mark.smoke
 def test_search_never_crosses_organisations(world):
-    alice = world["alice"].user
+    alice = world.alice.user
     found = apply_filters(visible_tickets(alice), TicketFilters(q="Bravo"))
     assert not found.exists()
-    by_number = apply_filters(visible_tickets(alice), TicketFilters(q=world["ticket_b"].reference))
+    by_number = apply_filters(visible_tickets(alice), TicketFilters(q=world.ticket_b.reference))
     assert not by_number.exists()
 
 
 @pytest.mark.smoke
 def test_attachment_of_another_organisation_is_not_found(world):
-    attachment = world["ticket_b"].messages.get().attachments.get()
-    assert access_attachment(world["bob"].user, attachment.id) == attachment
+    attachment = world.ticket_b.messages.get().attachments.get()
+    assert access_attachment(world.bob.user, attachment.id) == attachment
     with pytest.raises(NotFound):
-        access_attachment(world["alice"].user, attachment.id)
+        access_attachment(world.alice.user, attachment.id)
     with pytest.raises(NotFound):
-        access_attachment(world["a_admin"].user, attachment.id)
+        access_attachment(world.a_admin.user, attachment.id)
 
 
 def test_agents_see_their_teams_unrouted_and_assigned_tickets(world):
-    platform_agent = make_agent(world["platform"])
-    database_agent = make_agent(world["database"])
-    assert _numbers(platform_agent) == {world["ticket_a"].number, world["ticket_a2"].number}
-    assert _numbers(database_agent) == {world["ticket_b"].number}
-    services.assign_ticket(by=make_admin(), ticket=world["ticket_b"], assignee=platform_agent)
-    assert world["ticket_b"].number in _numbers(platform_agent)
+    platform_agent = make_agent(world.platform)
+    database_agent = make_agent(world.database)
+    assert _numbers(platform_agent) == {world.ticket_a.number, world.ticket_colleague.number}
+    assert _numbers(database_agent) == {world.ticket_b.number}
+    services.assign_ticket(by=make_admin(), ticket=world.ticket_b, assignee=platform_agent)
+    assert world.ticket_b.number in _numbers(platform_agent)
 
 
 def test_unrouted_tickets_are_visible_to_every_agent(world):
     lonely = make_org("No team org")
     ticket = make_ticket(make_contact(lonely), lonely)
     assert ticket.team is None
-    assert ticket.number in _numbers(make_agent(world["database"]))
+    assert ticket.number in _numbers(make_agent(world.database))
 
 
 def test_admin_sees_everything(world):
@@ -110,25 +93,25 @@ def test_admin_sees_everything(world):
 
 
 def test_internal_notes_and_their_attachments_are_hidden_from_customers(world):
-    agent = make_agent(world["platform"])
-    ticket = world["ticket_a"]
+    agent = make_agent(world.platform)
+    ticket = world.ticket_a
     note = services.add_note(by=agent, ticket=ticket, body="internal only", uploads=[upload("secret.txt")])
-    customer_view = visible_messages(world["alice"].user, ticket)
+    customer_view = visible_messages(world.alice.user, ticket)
     assert note.id not in {m.id for m in customer_view}
     assert note.id in {m.id for m in visible_messages(agent, ticket)}
     with pytest.raises(NotFound):
-        access_attachment(world["alice"].user, note.attachments.get().id)
+        access_attachment(world.alice.user, note.attachments.get().id)
 
 
 def test_contact_who_leaves_an_organisation_loses_its_tickets(world):
-    world["alice"].memberships.all().delete()
-    assert _numbers(world["alice"].user) == set()
+    world.alice.memberships.all().delete()
+    assert _numbers(world.alice.user) == set()
 
 
 def test_inactive_and_anonymous_users_see_nothing(world):
     from django.contrib.auth.models import AnonymousUser
 
-    user = world["alice"].user
+    user = world.alice.user
     user.is_active = False
     user.save()
     assert _numbers(user) == set()
@@ -136,7 +119,7 @@ def test_inactive_and_anonymous_users_see_nothing(world):
 
 
 def test_queues_are_subsets_of_what_the_agent_may_see(world):
-    agent = make_agent(world["platform"])
+    agent = make_agent(world.platform)
     visible = _numbers(agent)
     for slug in ("mine", "unassigned", "teams", "open", "waiting"):
         assert set(queue_tickets(agent, slug).values_list("number", flat=True)) <= visible
