@@ -9,6 +9,11 @@ Friday, closed on the public holidays of mainland China in 2025 and early 2026 a
 (a Chinese vendor's European desk keeping the head office's calendar). Tickets are created at random seconds of 2025
 with random targets from 4 business hours to 10 business days (75 business hours).
 
+Upstream is measured twice on the same tickets, each time on a fresh calendar (its interval table is built inside the
+timed loop): `BusinessCalendar.add_many`, the bulk path a recompute of many tickets takes, and `BusinessCalendar.add`
+called once per ticket. Both take and return aware datetimes, as the baselines do, and both are compared with the same
+day-stepping baseline. `add_epoch` (epoch seconds in and out, no datetimes) is timed for information only.
+
 Baselines: a straightforward implementation written here that steps through the calendar day by day, and the
 `businesstimedelta` package when it is installed. Both are timed on a smaller sample and extrapolated to deadlines
 per minute. businesstimedelta cannot express make-up workdays, so it runs the same calendar without them, and its
@@ -219,6 +224,14 @@ def timed(add: Callable[[datetime, int], datetime], tickets: Sequence[tuple[date
     return time.perf_counter() - started, deadlines
 
 
+def timed_many(calendar: BusinessCalendar, tickets: Sequence[tuple[datetime, int]]) -> tuple[float, list]:
+    """Upstream's bulk path: the caller holds the tickets' starts and targets and gets the deadlines back as a list.
+    Splitting the (start, target) pairs into the two lists it takes is inside the timing."""
+    started = time.perf_counter()
+    deadlines = calendar.add_many([created for created, _ in tickets], [seconds for _, seconds in tickets])
+    return time.perf_counter() - started, deadlines
+
+
 def per_minute(count: int, seconds: float) -> float:
     return count / seconds * 60
 
@@ -227,15 +240,25 @@ def speedup_by_target(
     calendar: BusinessCalendar, stepper: DayStepper, sample: Sequence[tuple[datetime, int]]
 ) -> list[dict[str, Any]]:
     """Day stepping's cost grows with the span a deadline crosses, Upstream's does not: the ratio per target band
-    (both timed again on the band's share of the baseline sample, Upstream's table already built)."""
+    (all timed again on the band's share of the baseline sample, Upstream's table already built), for `add_many`
+    and for `add` per call. A band holds a few hundred to a few thousand tickets, so each engine takes the best of
+    three runs (the same for all three)."""
     day = 7.5 * HOUR
     bands = [("4 h – 1 day", 0, day), ("1 – 5 days", day, 5 * day), ("5 – 10 days", 5 * day, 10 * day)]
     rows = []
     for name, low, high in bands:
         chosen = [ticket for ticket in sample if low < ticket[1] <= high]
-        upstream_s, _ = timed(calendar.add, chosen)
-        stepper_s, _ = timed(stepper.add, chosen)
-        rows.append({"band": name, "tickets": len(chosen), "speedup": round(stepper_s / upstream_s, 1)})
+        many_s = min(timed_many(calendar, chosen)[0] for _ in range(3))
+        add_s = min(timed(calendar.add, chosen)[0] for _ in range(3))
+        stepper_s = min(timed(stepper.add, chosen)[0] for _ in range(3))
+        rows.append(
+            {
+                "band": name,
+                "tickets": len(chosen),
+                "speedup": round(stepper_s / many_s, 1),
+                "speedup_per_call_add": round(stepper_s / add_s, 1),
+            }
+        )
     return rows
 
 
@@ -306,10 +329,22 @@ def main() -> int:
     print(f"machine: {started_on}")
     tickets = synthetic_tickets(args.tickets, rng)
 
-    # Upstream, cold: a fresh calendar builds its interval table lazily inside the timed loop.
+    # Upstream, cold: a fresh calendar builds its interval table lazily inside the timed loop, for each path.
     calendar = BusinessCalendar.from_description(DESCRIPTION)
-    upstream_s, deadlines = timed(calendar.add, tickets)
+    upstream_s, deadlines = timed_many(calendar, tickets)
     upstream_rate = per_minute(len(tickets), upstream_s)
+    add_s, added = timed(BusinessCalendar.from_description(DESCRIPTION).add, tickets)
+    add_rate = per_minute(len(tickets), add_s)
+    add_vs_many_mismatches = sum(a != b for a, b in zip(added, deadlines, strict=True))
+    del added
+    epoch_calendar = BusinessCalendar.from_description(DESCRIPTION)
+    epoch_tickets = [(int(created.timestamp()), seconds) for created, seconds in tickets]
+    epoch_started = time.perf_counter()
+    epoch_add = epoch_calendar.add_epoch
+    epoch_deadlines = [epoch_add(created, seconds) for created, seconds in epoch_tickets]
+    epoch_s = time.perf_counter() - epoch_started
+    epoch_mismatches = sum(int(d.timestamp()) != e for d, e in zip(deadlines, epoch_deadlines, strict=True))
+    del epoch_tickets, epoch_deadlines
 
     sample = tickets[: args.baseline_sample]
     stepper_s, stepped = timed(DayStepper(DESCRIPTION).add, sample)
@@ -342,18 +377,38 @@ def main() -> int:
     recompute_s, moved, recomputed = recompute(histories)
 
     speedup = upstream_rate / stepper_rate
+    speedup_add = add_rate / stepper_rate
     bands = speedup_by_target(calendar, DayStepper(DESCRIPTION), sample)
     results = {
         "tickets": len(tickets),
-        "upstream": {"seconds": round(upstream_s, 3), "deadlines_per_minute": round(upstream_rate)},
+        "upstream": {
+            "path": "BusinessCalendar.add_many",
+            "seconds": round(upstream_s, 3),
+            "deadlines_per_minute": round(upstream_rate),
+            "us_per_deadline": round(upstream_s / len(tickets) * 1e6, 3),
+        },
+        "upstream_per_call_add": {
+            "path": "BusinessCalendar.add",
+            "seconds": round(add_s, 3),
+            "deadlines_per_minute": round(add_rate),
+            "us_per_deadline": round(add_s / len(tickets) * 1e6, 3),
+            "mismatches_vs_add_many": add_vs_many_mismatches,
+        },
+        "upstream_add_epoch_information_only": {
+            "seconds": round(epoch_s, 3),
+            "us_per_deadline": round(epoch_s / len(tickets) * 1e6, 3),
+            "mismatches_vs_add_many": epoch_mismatches,
+        },
         "day_stepping": {
             "sample": len(sample),
             "seconds": round(stepper_s, 3),
             "deadlines_per_minute": round(stepper_rate),
+            "us_per_deadline": round(stepper_s / len(sample) * 1e6, 3),
             "mismatches_vs_upstream": stepper_mismatches,
         },
         "businesstimedelta": btd,
         "speedup_vs_day_stepping": round(speedup, 1),
+        "speedup_vs_day_stepping_per_call_add": round(speedup_add, 1),
         "speedup_by_target": bands,
         "oracle": {"sample": len(oracle_sample), "mismatches": oracle_mismatches, "seconds": round(oracle_s, 1)},
         "recompute": {"tickets": recomputed, "seconds": round(recompute_s, 2), "next_deadlines_moved": moved},
@@ -363,24 +418,34 @@ def main() -> int:
     met = {
         "deadlines_per_minute": upstream_rate >= TARGETS["deadlines_per_minute"],
         "speedup_vs_day_stepping": speedup >= TARGETS["speedup_vs_day_stepping"],
+        # Reported, not a gate of its own: the per-call path against the same target.
+        "speedup_vs_day_stepping_per_call_add": speedup_add >= TARGETS["speedup_vs_day_stepping"],
         "oracle_mismatches": oracle_mismatches == 0,
         "recompute_s": recompute_s < TARGETS["recompute_s"],
     }
     results["targets_met"] = met
     print_table(results, btd)
     print("BENCH_JSON " + json.dumps(results, ensure_ascii=False))
-    return 0 if all(met.values()) else 1
+    gates = [value for key, value in met.items() if key != "speedup_vs_day_stepping_per_call_add"]
+    return 0 if all(gates) else 1
 
 
 def print_table(results: dict[str, Any], btd: dict[str, Any]) -> None:
-    up, step = results["upstream"], results["day_stepping"]
+    up, step, one = results["upstream"], results["day_stepping"], results["upstream_per_call_add"]
     rows = [
         (
-            "Upstream (BusinessCalendar.add)",
+            "Upstream (BusinessCalendar.add_many)",
             f"{results['tickets']:,}",
             up["seconds"],
             up["deadlines_per_minute"],
             "1.0",
+        ),
+        (
+            "Upstream (BusinessCalendar.add per call)",
+            f"{results['tickets']:,}",
+            one["seconds"],
+            one["deadlines_per_minute"],
+            f"{up['deadlines_per_minute'] / one['deadlines_per_minute']:.1f}",
         ),
         (
             "day-stepping baseline",
@@ -400,15 +465,32 @@ def print_table(results: dict[str, Any], btd: dict[str, Any]) -> None:
                 f"{up['deadlines_per_minute'] / btd['deadlines_per_minute']:.1f}",
             )
         )
-    print(f"\n{'engine':38} {'tickets':>22} {'seconds':>9} {'deadlines/min':>15} {'Upstream ×':>11}")
+    print(f"\n{'engine':41} {'tickets':>22} {'seconds':>9} {'deadlines/min':>15} {'add_many ×':>11}")
     for name, count, seconds, rate, ratio in rows:
-        print(f"{name:38} {count:>22} {seconds:>9.3f} {rate:>15,} {ratio:>11}")
+        print(f"{name:41} {count:>22} {seconds:>9.3f} {rate:>15,} {ratio:>11}")
+    epoch = results["upstream_add_epoch_information_only"]
+    print(
+        f"µs per deadline: add_many {up['us_per_deadline']}, add {one['us_per_deadline']}, "
+        f"day stepping {step['us_per_deadline']}; add_epoch (epoch seconds in and out, information only) "
+        f"{epoch['us_per_deadline']}"
+    )
+    print(
+        f"speed-up over day stepping: add_many {results['speedup_vs_day_stepping']}×, "
+        f"add per call {results['speedup_vs_day_stepping_per_call_add']}× (target 20×)"
+    )
     if "deadlines_per_minute" not in btd:
         print(f"businesstimedelta: {btd['status']}")
     oracle, again = results["oracle"], results["recompute"]
-    bands = ", ".join(f"{row['band']}: {row['speedup']}×" for row in results["speedup_by_target"])
-    print(f"speed-up over day stepping by target: {bands}")
+    bands = ", ".join(
+        f"{row['band']}: {row['speedup']}× ({row['speedup_per_call_add']}× per call)"
+        for row in results["speedup_by_target"]
+    )
+    print(f"speed-up over day stepping by target, add_many (add): {bands}")
     print(f"\nday-stepping mismatches vs Upstream: {step['mismatches_vs_upstream']} of {step['sample']:,}")
+    print(
+        f"add per call vs add_many mismatches: {one['mismatches_vs_add_many']} of {results['tickets']:,}; "
+        f"add_epoch vs add_many: {epoch['mismatches_vs_add_many']}"
+    )
     if "mismatches_vs_upstream_without_make_up_days" in btd:
         print(
             "businesstimedelta mismatches vs Upstream on the same calendar without make-up days: "

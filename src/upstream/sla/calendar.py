@@ -28,9 +28,10 @@ inside a fold unequal to every time in another zone), and Django stores UTC anyw
 from __future__ import annotations
 
 import operator
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +39,8 @@ from upstream.sla.timeline import DAY, US, DayHours, Span, Timeline
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 
 
 class CalendarError(ValueError):
@@ -253,7 +256,56 @@ class BusinessCalendar:
         amount = operator.index(seconds)
         if amount < 0:
             return self.subtract(start, -amount)
-        return _to_datetime(self._timeline.forward(_to_us(start), amount * US))
+        # _to_us and _to_datetime inlined: this is the per-deadline hot path.
+        if start.__class__ is datetime:
+            try:
+                moment = (start - _EPOCH) // _ONE_US
+            except TypeError:  # naive (or a tzinfo without an offset): let _to_us raise the documented error
+                moment = _to_us(start)
+        else:
+            moment = _to_us(start)
+        return _EPOCH + _ONE_US * self._timeline.forward(moment, amount * US)
+
+    def add_epoch(self, start_epoch: int, seconds: int) -> int:
+        """`add` on whole epoch seconds: `start_epoch` (seconds since 1970-01-01 UTC) plus `seconds` business seconds
+        (negative subtracts), as epoch seconds. Same boundary rules; no datetime objects, for callers that keep
+        integer timestamps."""
+        start, amount = operator.index(start_epoch), operator.index(seconds)
+        if amount < 0:
+            return self._timeline.backward(start * US, -amount * US) // US
+        return self._timeline.forward(start * US, amount * US) // US
+
+    def add_many(self, starts: Iterable[datetime], seconds: Iterable[int]) -> list[datetime]:
+        """`[add(start, amount) for start, amount in zip(starts, seconds, strict=True)]`, with equal results, in one
+        loop that binds the interval table once and skips the per-call overhead: for recomputing many tickets'
+        deadlines on one calendar (e.g. after it was edited). Unequal lengths raise ValueError."""
+        timeline = self._timeline
+        starts_list, ends, base, cum_end = timeline.lists()
+        epoch, one_us, add = _EPOCH, _ONE_US, self.add
+        results: list[datetime] = []
+        append = results.append
+        for start, seconds_ in zip(starts, seconds, strict=True):
+            amount = operator.index(seconds_)
+            if amount <= 0 or start.__class__ is not datetime:
+                append(add(start, amount))  # subtracting, adding nothing, or a start to check: the general path
+                continue
+            try:
+                moment = (start - epoch) // one_us
+            except TypeError:
+                moment = _to_us(start)  # naive: raises the documented error
+            amount *= US
+            # Timeline.forward's lookup, inlined (see there).
+            index = bisect_right(starts_list, moment) - 1
+            if index >= 0:
+                end = ends[index]
+                target = (moment if moment < end else end) - base[index] + amount
+                found = bisect_left(cum_end, target, index)
+                if found < len(base):
+                    append(epoch + one_us * (base[found] + target))
+                    continue
+            append(epoch + one_us * timeline.forward_widening(moment, amount))
+            starts_list, ends, base, cum_end = timeline.lists()
+        return results
 
     def subtract(self, start: datetime, seconds: int) -> datetime:
         """`start` minus `seconds` business seconds; mirrors `add` (a result exactly at an opening is that opening).
@@ -310,16 +362,13 @@ def _day_number(day: date) -> int:
 
 
 def _to_us(moment: datetime) -> int:
+    """An aware datetime → integer microseconds since the epoch, exactly (timedelta floor division, no float)."""
     if not isinstance(moment, datetime):
         raise TypeError(f"expected a datetime, got {type(moment).__name__}")
     if moment.utcoffset() is None:
         raise ValueError("naive datetime: business-calendar arithmetic needs an aware datetime")
-    micro = moment.microsecond
-    # timestamp() is a float; taking the microseconds from the datetime itself keeps the result exact.
-    return round(moment.timestamp() - micro / US) * US + micro
+    return (moment - _EPOCH) // _ONE_US
 
 
 def _to_datetime(instant_us: int) -> datetime:
-    seconds, micro = divmod(instant_us, US)
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.replace(microsecond=micro) if micro else moment
+    return _EPOCH + _ONE_US * instant_us

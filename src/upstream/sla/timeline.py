@@ -35,7 +35,7 @@ class _Table:
     """Working intervals of real time within [lo, hi) (microseconds), with cumulative business time. Never mutated:
     a wider table replaces it, so a reader's snapshot stays consistent without locks."""
 
-    __slots__ = ("cum_end", "cum_start", "ends", "hi", "lo", "starts")
+    __slots__ = ("base", "cum_end", "cum_start", "ends", "hi", "lo", "starts")
 
     def __init__(self, lo: int, hi: int, spans: list[list[int]]) -> None:
         self.lo, self.hi = lo, hi
@@ -48,6 +48,8 @@ class _Table:
             self.cum_start.append(total)
             total += end - start
             self.cum_end.append(total)
+        # Within interval i, business position p (from lo) is the instant p + base[i]: one subtraction per lookup.
+        self.base = [start - cum for start, cum in zip(self.starts, self.cum_start, strict=True)]
 
     def covers(self, first: int, last: int) -> bool:
         return self.lo <= first and last < self.hi
@@ -107,6 +109,41 @@ class Timeline:
         self._table: _Table | None = None
 
     def forward(self, moment: int, amount: int) -> int:
+        """The hot path (every deadline): `_Table.forward` inlined on the current table, falling back to the general
+        loop whenever the answer is not inside it. No range check is needed first: an instant before the table finds
+        no interval (index -1), and one at or after its end lies past the last interval, so neither can return an
+        answer here (intervals are clipped to [lo, hi), so an interval found for an instant inside is its real one)."""
+        table = self._table
+        if table is not None:
+            index = bisect_right(table.starts, moment) - 1
+            if index >= 0:
+                if amount:
+                    base, end = table.base, table.ends[index]
+                    # Business position of the first business instant ≥ moment, plus the amount; then the first
+                    # interval whose cumulative end reaches it (landing on a closing keeps the closing). A conditional
+                    # rather than min(): this line runs for every deadline.
+                    target = (moment if moment < end else end) - base[index] + amount
+                    found = bisect_left(table.cum_end, target, index)
+                    if found < len(base):
+                        return base[found] + target
+                elif moment < table.ends[index]:
+                    return moment
+                elif index + 1 < len(table.starts):
+                    return table.starts[index + 1]
+        return self.forward_widening(moment, amount)
+
+    def lists(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """A consistent snapshot of the current table for a caller's own loop over many lookups (see
+        `BusinessCalendar.add_many`): starts, ends, base (start minus cumulative business time before it) and
+        cumulative ends. Empty before the first query, so every lookup misses and `forward_widening` builds it; the
+        lists of a replaced table stay valid (tables are never mutated), so rebinding after a miss is enough."""
+        table = self._table
+        if table is None:
+            return [], [], [], []
+        return table.starts, table.ends, table.base, table.cum_end
+
+    def forward_widening(self, moment: int, amount: int) -> int:
+        """`forward` for an answer the current table does not hold: builds or widens the table as needed."""
         table = self._covering(moment, moment)
         while (result := table.forward(moment, amount)) is None:
             table = self._widened(table, later=True)
