@@ -28,6 +28,11 @@ run: install
 	@echo "Upstream is starting at http://127.0.0.1:$(PORT)/"
 	@DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream demo_logins
 	@echo
+	@# A worker and the clock run beside the server, so SLA warnings and breaches happen in the demo; when the
+	@# server stops (Ctrl-C), the trap stops them too.
+	trap 'kill 0' EXIT; \
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream db_worker & \
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream clock & \
 	DATABASE_URL=$(SQLITE_URL) DEBUG=true $(BIN)/upstream runserver 0.0.0.0:$(PORT)
 
 ## test: install, lint, type-check, the suite on PostgreSQL, a smoke run on SQLite.

@@ -12,7 +12,8 @@ import pytest
 pytestmark = pytest.mark.smoke
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "upstream"
-LAYERS = ["core", "accounts", "customers", "tickets"]
+# notifications sits downstream of tickets and upstream of the apps that notify people (sla escalations).
+LAYERS = ["core", "accounts", "customers", "tickets", "notifications"]
 DOWNSTREAM = ["sla", "channels", "kb", "surveys", "automation", "integrations", "analytics"]
 
 

@@ -19,10 +19,11 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 # event name -> dotted paths of handlers `handler(event: Event) -> None`.
+SLA_RECOMPUTE = "upstream.sla.handlers.on_ticket_event"
 SUBSCRIBERS: dict[str, list[str]] = {
-    "ticket.created": [],
-    "ticket.updated": [],
-    "ticket.message_added": [],
+    "ticket.created": [SLA_RECOMPUTE],
+    "ticket.updated": [SLA_RECOMPUTE],
+    "ticket.message_added": [SLA_RECOMPUTE],
 }
 
 

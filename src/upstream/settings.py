@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "upstream.customers",
     "upstream.tickets",
     "upstream.sla",
+    "upstream.notifications",
 ]
 
 MIDDLEWARE = [

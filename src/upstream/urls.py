@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("upstream.accounts.urls")),
     path("", include("upstream.tickets.urls")),
     path("", include("upstream.sla.urls")),
+    path("", include("upstream.notifications.urls")),
 ]

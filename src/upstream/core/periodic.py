@@ -69,8 +69,14 @@ class PostgresLeaderLock:
 
     def release(self) -> None:
         if self.connection is not None:
-            self.connection.close()  # the server drops the session's advisory locks with it
-            self.connection = None
+            # Unlock explicitly: closing alone frees the lock only once the server notices the session is gone,
+            # which is asynchronous, so a standby asking right away could still be refused. (If this process dies
+            # instead, that server-side cleanup is exactly what hands leadership over.)
+            try:
+                self.connection.execute("SELECT pg_advisory_unlock_all()")
+            finally:
+                self.connection.close()
+                self.connection = None
 
 
 class FileLeaderLock:

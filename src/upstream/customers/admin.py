@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from upstream.customers.models import (
     Contact,
@@ -52,8 +53,15 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "tier", "highest_priority")
+    list_display = ("name", "kind", "tier", "highest_priority", "monthly_fee", "currency", "credit_percent_per_breach")
     list_filter = ("kind", "tier")
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "tier", "channels", "highest_priority", "description")}),
+        (
+            _("Service credits"),
+            {"fields": ("monthly_fee", "currency", "credit_percent_per_breach", "credit_cap_percent")},
+        ),
+    )
 
 
 @admin.register(Contract)

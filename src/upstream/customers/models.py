@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +164,16 @@ class Channel(models.TextChoices):
     MONITORING = "monitoring", _("Monitoring")
 
 
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Chinese yuan (CNY)")
+    EUR = "EUR", _("Euro (EUR)")
+    USD = "USD", _("US dollar (USD)")
+    GBP = "GBP", _("Pound sterling (GBP)")
+    HKD = "HKD", _("Hong Kong dollar (HKD)")
+    SGD = "SGD", _("Singapore dollar (SGD)")
+    CHF = "CHF", _("Swiss franc (CHF)")
+
+
 class SupportPlan(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=PlanKind.choices)
@@ -172,9 +183,39 @@ class SupportPlan(models.Model):
         _("highest priority a customer may choose"), choices=Priority.choices, default=Priority.P2
     )
     description = models.TextField(_("description"), blank=True)
+    # Service credit terms (issue 4 item 8): a breach of an SLA target earns the customer a percentage of the monthly
+    # fee, capped per month. The defaults (no fee, 0 %) mean a plan without terms owes no credit.
+    monthly_fee = models.DecimalField(
+        _("monthly fee"), max_digits=12, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
+    credit_percent_per_breach = models.DecimalField(
+        _("credit per breach (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    credit_cap_percent = models.DecimalField(
+        _("credit cap per month (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="plan_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(credit_percent_per_breach__gte=0, credit_percent_per_breach__lte=100),
+                name="plan_credit_percent_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_cap_percent__gte=0, credit_cap_percent__lte=100), name="plan_credit_cap_0_100"
+            ),
+        ]
         verbose_name = _("support plan")
         verbose_name_plural = _("support plans")
 

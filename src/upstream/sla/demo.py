@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from upstream.accounts.models import User
 from upstream.customers.models import PlanTier, Priority, SupportPlan
@@ -52,6 +53,14 @@ TARGETS: dict[str | None, dict[int, tuple[int, int, int | None, bool]]] = {
         Priority.P3: (8 * H, 16 * H, None, False),
         Priority.P4: (16 * H, 24 * H, None, False),
     },
+}
+
+
+# tier -> service credit terms (monthly fee in CNY, % of it per breach, monthly cap %); basic plans carry none.
+CREDIT_TERMS: dict[str, tuple[Decimal, Decimal, Decimal]] = {
+    PlanTier.ENTERPRISE: (Decimal("80000"), Decimal("5"), Decimal("20")),
+    PlanTier.PREMIUM: (Decimal("30000"), Decimal("5"), Decimal("15")),
+    PlanTier.STANDARD: (Decimal("12000"), Decimal("2.5"), Decimal("10")),
 }
 
 
@@ -108,4 +117,12 @@ def load_sla_demo(*, now: datetime, by: User | None = None) -> SlaDemo:
                 zone_source=ZoneSource.CUSTOMER if standard and not around_the_clock else ZoneSource.VENDOR,
             )
             count += 1
+    _credit_terms()
     return SlaDemo(beijing=beijing, berlin=berlin, policies=count)
+
+
+def _credit_terms() -> None:
+    """Service credit terms for the demo plans that have none yet (an edited plan keeps its own)."""
+    for plan in SupportPlan.objects.filter(monthly_fee=0, tier__in=list(CREDIT_TERMS)):
+        plan.monthly_fee, plan.credit_percent_per_breach, plan.credit_cap_percent = CREDIT_TERMS[plan.tier]
+        plan.save(update_fields=["monthly_fee", "credit_percent_per_breach", "credit_cap_percent"])

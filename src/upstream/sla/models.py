@@ -357,3 +357,82 @@ class SlaConfigChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_repr}: {self.action}"
+
+
+# ---------------------------------------------------------------- a ticket's SLA at run time
+
+
+class SlaEventKind(models.TextChoices):
+    APPLIED = "applied", _("Policy applied")
+    WARNED = "warned", _("Warning")
+    BREACHED = "breached", _("Breached")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    PAUSED = "paused", _("Paused")
+    RESUMED = "resumed", _("Resumed")
+
+
+_HAS_WARNING = Q(next_warn_at__isnull=False)
+_HAS_BREACH = Q(next_breach_at__isnull=False)
+
+
+class TicketSla(models.Model):
+    """A ticket's current SLA, as last computed from its history (`upstream.sla.runtime.recompute`).
+
+    `metrics` holds per metric {state, due_at, warn_at, started_at, paused_since, fulfilled_at, breached, warned,
+    breach_notified}: a snapshot for display, and the record of which warnings and breaches of the current cycles have
+    been notified. `next_warn_at` / `next_breach_at` are the earliest instants not yet notified among running cycles:
+    the deadline scan reads them through partial indexes (most rows hold NULL) and claims a row by a conditional
+    update on `version`, which every write bumps.
+    """
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="sla")
+    # PROTECT: a policy that measured a ticket cannot vanish under its record (docs/sla.md, "History is never lost").
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    metrics = models.JSONField(_("metrics"), default=dict)
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    next_due_warn_at = models.DateTimeField(_("warning of the next deadline"), null=True, blank=True)
+    next_warn_at = models.DateTimeField(_("next warning to notify"), null=True, blank=True)
+    next_breach_at = models.DateTimeField(_("next breach to notify"), null=True, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_warn_at"], condition=_HAS_WARNING, name="sla_ticket_next_warn"),
+            models.Index(fields=["next_breach_at"], condition=_HAS_BREACH, name="sla_ticket_next_breach"),
+        ]
+        verbose_name = _("ticket SLA")
+        verbose_name_plural = _("ticket SLAs")
+
+    def __str__(self) -> str:
+        return f"SLA of ticket {self.ticket_id}"
+
+
+class SlaEvent(models.Model):
+    """Append-only SLA history of a ticket: never updated or deleted by a recompute, so a policy or calendar change
+    keeps what happened before it. `cycle_start` tells which cycle of the metric (next response has one per customer
+    message); the unique constraint makes recording idempotent under retries and concurrent recomputes."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events")
+    metric = models.CharField(_("metric"), max_length=16, choices=Metric.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=SlaEventKind.choices)
+    at = models.DateTimeField(_("time"))
+    cycle_start = models.DateTimeField(_("cycle started"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric", "kind", "cycle_start", "at"], name="sla_event_once")
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="sla_event_ticket_time"),
+            models.Index(fields=["at"], name="sla_event_time"),
+        ]
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
+
+    def __str__(self) -> str:
+        return f"{self.metric or 'policy'} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -21,6 +21,7 @@ from upstream.customers.models import SupportPlan
 from upstream.sla import calendar as engine
 from upstream.sla.models import BusinessCalendar, SlaConfigChange, SlaPolicy, ZoneSource
 from upstream.sla.preview import PreviewDay, working_days
+from upstream.sla.tasks import recompute_open_tickets
 
 WEEKDAYS_MON_TO_FRI = engine.WEEKDAYS[:5]
 
@@ -100,6 +101,7 @@ def save_calendar(
         return instance
     instance.save()
     _record(SlaConfigChange.Kind.CALENDAR, instance, "created" if creating else "updated", by=by, before=before)
+    _recompute_open_tickets_on_commit()
     return instance
 
 
@@ -220,7 +222,14 @@ def save_policy(
         message = _("This policy was just created by someone else; reload the page.")
         raise InvalidInput(message, field="priority") from None
     _record(SlaConfigChange.Kind.POLICY, policy, "updated" if existing else "created", by=by, before=before)
+    _recompute_open_tickets_on_commit()
     return policy
+
+
+def _recompute_open_tickets_on_commit() -> None:
+    """Open tickets' deadlines follow a calendar or policy edit. A task, because 100,000 open tickets take seconds;
+    enqueued on commit so the worker reads the saved configuration. Past SLA events are kept (append-only)."""
+    transaction.on_commit(lambda: recompute_open_tickets.enqueue())
 
 
 def policy_for(plan: SupportPlan | None, priority: int) -> SlaPolicy | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -67,6 +68,21 @@ class ContractRef(Schema):
     plan: Ref
 
 
+class SlaMetricOut(Schema):
+    metric: str = Field(description="first_response, next_response or resolution")
+    state: str = Field(description="running, paused, fulfilled, breached or not_applicable")
+    due_at: datetime | None
+    warn_at: datetime | None
+    breached: bool
+    explanation: str
+
+
+class SlaOut(Schema):
+    policy_id: int | None = Field(description="the SLA policy in force (see /sla/policies/); null when none applies")
+    computed_at: datetime
+    metrics: list[SlaMetricOut]
+
+
 class TicketOut(Schema):
     id: int
     number: int
@@ -96,6 +112,8 @@ class TicketOut(Schema):
     resolved_at: datetime | None
     closed_at: datetime | None
     allowed_statuses: list[str] = Field(description="the statuses you may change this ticket to now")
+    sla_due_at: datetime | None = Field(description="the earliest running SLA deadline; null when none runs")
+    sla: SlaOut | None = Field(description="the SLA per metric as last computed; null before the first computation")
 
 
 class TicketPage(Schema):
@@ -177,6 +195,32 @@ def ticket_out(ticket: Ticket, user: User) -> dict[str, Any]:
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
         "allowed_statuses": services.statuses_open_to(user, ticket),
+        "sla_due_at": ticket.next_deadline,
+        "sla": _sla(ticket),
+    }
+
+
+def _sla(ticket: Ticket) -> dict[str, Any] | None:
+    """The SLA app's per-ticket state, read through the reverse one-to-one `ticket.sla` (prefetched by lists), so
+    tickets imports nothing from sla."""
+    try:
+        sla = ticket.sla
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "policy_id": sla.policy_id,
+        "computed_at": sla.computed_at,
+        "metrics": [
+            {
+                "metric": name,
+                "state": snap["state"],
+                "due_at": snap["due_at"],
+                "warn_at": snap["warn_at"],
+                "breached": snap["breached"],
+                "explanation": snap["explanation"],
+            }
+            for name, snap in sla.metrics.items()
+        ],
     }
 
 
@@ -209,7 +253,7 @@ def _detail(user: User, ticket_id: int) -> dict[str, Any]:
         Ticket.objects.select_related(
             "organisation", "requester", "assignee", "team", "product", "product_version", "contract__plan"
         )
-        .prefetch_related("tags")
+        .prefetch_related("tags", "sla")
         .get(id=ticket_id)
     )
     return ticket_out(ticket, user)

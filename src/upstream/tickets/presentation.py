@@ -18,6 +18,7 @@ from upstream.customers.models import Priority
 from upstream.tickets.models import Activity, Status, Ticket
 
 EMPTY = "—"
+AUTOMATION = "Upstream"  # the product's name, the same in every language
 
 _ACTIONS = {
     "created": gettext_lazy("opened the ticket"),
@@ -81,7 +82,8 @@ class ActivityLine:
 
 
 def describe(activity: Activity) -> ActivityLine:
-    actor = activity.actor.display_name if activity.actor else _("System")
+    # No actor: Upstream itself acted (an SLA escalation, the demo loader).
+    actor = activity.actor.display_name if activity.actor else AUTOMATION
     if activity.action == "changed" and activity.field:
         label = field_label(activity.field)
         return ActivityLine(

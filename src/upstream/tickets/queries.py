@@ -59,7 +59,7 @@ def with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     0.2 ms, so the small lookup tables are fetched by prefetch (one cheap query each) instead.
     """
     return tickets.select_related("organisation", "requester", "assignee").prefetch_related(
-        "team", "product", "product_version", "tags"
+        "team", "product", "product_version", "tags", "sla"
     )
 
 

@@ -407,9 +407,13 @@ def _validate_changes(ticket: Ticket, changes: TicketChanges) -> None:
 
 
 @transaction.atomic
-def update_ticket(*, by: User, ticket: Ticket, changes: TicketChanges) -> Ticket:
-    """Change an agent-owned field or several; one activity entry per field that really changed."""
-    if not by.is_staff_member:
+def update_ticket(*, by: User | None, ticket: Ticket, changes: TicketChanges) -> Ticket:
+    """Change an agent-owned field or several; one activity entry per field that really changed.
+
+    `by=None` is Upstream itself acting (an SLA escalation raising the tier or moving the ticket): recorded in the
+    activity log without an actor and shown as "Upstream". Only code passes None; every request has a user, who
+    must be staff."""
+    if by is not None and not by.is_staff_member:
         raise Forbidden("only agents can change a ticket's fields")
     _validate_changes(ticket, changes)
     locked = _lock(ticket)

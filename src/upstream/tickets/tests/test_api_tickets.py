@@ -119,10 +119,10 @@ def test_list_costs_the_same_number_of_queries_whatever_the_page_size(world, dja
         Ticket.objects.filter(id=ticket.id).update(assignee=world["agent"])
     client = api_client(world["agent"])
     client.get("/api/tickets", {"limit": 1})  # the token's last_used_at is written on first use only
-    # token, team ids, the page, then one prefetch each for teams, products, versions and tags
-    with django_assert_max_num_queries(7):
+    # token, team ids, the page, then one prefetch each for teams, products, versions, tags and SLA state
+    with django_assert_max_num_queries(8):
         small = client.get("/api/tickets", {"limit": 2})
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         large = client.get("/api/tickets", {"limit": 30})
     assert len(small.json()["items"]) == 2 and len(large.json()["items"]) == 30
 
@@ -132,8 +132,8 @@ def test_customer_list_has_a_fixed_query_count_too(world, django_assert_max_num_
         make_ticket(world["customer"], world["org"])
     client = api_client(world["customer"].user)
     client.get("/api/tickets", {"limit": 1})
-    # token, contact, memberships (member + admin), the page, prefetches of teams, products, versions and tags
-    with django_assert_max_num_queries(9):
+    # token, contact, memberships (member + admin), the page, prefetches of teams, products, versions, tags and SLA
+    with django_assert_max_num_queries(10):
         response = client.get("/api/tickets", {"limit": 12})
     assert len(response.json()["items"]) == 12
 

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from upstream.core import clock
 from upstream.sla.demo import load_sla_demo
+from upstream.sla.demo_escalations import load_escalation_demo
+from upstream.sla.runtime import recompute
 from upstream.tickets.demo.bulk import generate_tickets
 from upstream.tickets.demo.conversations import DEMO_TICKETS, load_demo
 from upstream.tickets.demo.reference import ensure_reference
@@ -50,7 +52,10 @@ class Command(BaseCommand):
             self.stdout.write("Loading the demo data set …")
             # SLA calendars and policies first, so the demo tickets are measured against them as they are played.
             load_sla_demo(now=now, by=reference.admin)
+            load_escalation_demo()
             loaded = load_demo(reference, now=now, count=options["demo_tickets"], out=self.stdout)
+            # The tickets were played at past instants; their SLA state is computed once more at the real now.
+            recompute(Ticket.objects.values_list("id", flat=True), clock.now())
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded: {loaded} tickets in {time.monotonic() - started:.1f} s.")
             )

@@ -1,0 +1,12 @@
+"""Reactions to ticket events (subscribed by dotted path in `upstream.events.SUBSCRIBERS`)."""
+
+from __future__ import annotations
+
+from upstream.events import Event
+from upstream.sla import runtime
+
+
+def on_ticket_event(event: Event) -> None:
+    """Recompute the ticket's SLA inline, right after the change commits: a few milliseconds, and the inbox order and
+    deadlines are right even when no worker runs."""
+    runtime.recompute([event.payload["ticket_id"]])
