@@ -4,6 +4,12 @@ contract's plan and its priority (over time) become `targets` policies.
 Everything is rebuilt from the ticket's own history, never from "now", so a change of priority, plan or calendar
 recomputes deadlines exactly, and a report for last month gives the same answer today as it did then. Loading is
 batched: `load_histories` costs three queries for any number of tickets.
+
+Merged tickets keep the earliest clock: a ticket's activity log records each merge into it (`merged_tickets`, with the
+id and creation of every ticket whose clock the merged one carried), and a merge moves messages but remembers where
+each was first written (`Message.merged_from`). So a target gets one `targets.Merged(at=merge instant,
+history=(Created(source creation), the source's messages))` per merged-in ticket, and the merged source replays its
+own messages until it was closed by the merge, both from the same activities and messages queries.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from django.db.models import Q
 from upstream.sla import targets
 from upstream.sla.models import Metric, SlaPolicy
 from upstream.tickets.models import Activity, Message, MessageKind, Ticket
+from upstream.tickets.services import MERGED_TICKETS
 
 _METRIC_FIELD = {
     Metric.FIRST_RESPONSE: "first_response",
@@ -123,9 +130,41 @@ def _initial_priority(ticket: Ticket, activities: Sequence[Activity]) -> int:
     return ticket.priority
 
 
+def _merged_sources(activity: Activity) -> list[tuple[int, datetime]]:
+    """(ticket id, creation) of each ticket whose clock a merge brought in, from the target's activity entry."""
+    after = activity.after if isinstance(activity.after, dict) else {}
+    found = []
+    for source in after.get("sources", []):
+        try:
+            found.append((int(source["id"]), datetime.fromisoformat(source["created_at"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+def _merged_event(activity: Activity, by_origin: dict[int, list[Message]]) -> targets.Merged | None:
+    """The tickets merged in by one merge: their creations and conversations, as `Merged` events at its instant."""
+    history: list[targets.Event] = []
+    sources = _merged_sources(activity)
+    if not sources:
+        return None
+    # One Merged event carries every ticket the source carried; the earliest creation is the one that counts.
+    created = min(at for _, at in sources)
+    history.append(targets.Created(created))
+    for source_id, _at in sources:
+        history.extend(_message_event(m) for m in by_origin.get(source_id, ()) if m.created_at <= activity.created_at)
+    return targets.Merged(activity.created_at, tuple(history))
+
+
 def build_history(
-    ticket: Ticket, messages: Sequence[Message], activities: Sequence[Activity], book: PolicyBook
+    ticket: Ticket,
+    messages: Sequence[Message],
+    activities: Sequence[Activity],
+    book: PolicyBook,
+    by_origin: dict[int, list[Message]] | None = None,
 ) -> TicketHistory:
+    """`messages`: those first written on this ticket; `by_origin`: messages by the ticket they were first written
+    on, for the tickets merged into this one."""
     priority = _initial_priority(ticket, activities)
     model = book.model(_plan_id(ticket), priority)
     initial = book.engine(_plan_id(ticket), priority, ticket.organisation.time_zone)
@@ -136,7 +175,11 @@ def build_history(
     for message in messages:
         timed.append((message.created_at, 1, message.id, _message_event(message)))
     for activity in activities:
-        event = _activity_event(activity, ticket, book)
+        event = (
+            _merged_event(activity, by_origin or {})
+            if activity.field == MERGED_TICKETS
+            else _activity_event(activity, ticket, book)
+        )
         if event is not None:
             timed.append((activity.created_at, 2, activity.id, event))
     timed.sort(key=lambda item: item[:3])
@@ -144,25 +187,31 @@ def build_history(
 
 
 def load_histories(tickets: Sequence[Ticket], book: PolicyBook | None = None) -> dict[int, TicketHistory]:
-    """Histories of many tickets in three queries (messages, activities, policies), whatever their number.
+    """Histories of many tickets in three queries (activities, messages, policies), whatever their number.
 
-    `tickets` should come with `organisation` and `contract` selected (see `sla_tickets`).
+    `tickets` should come with `organisation` and `contract` selected (see `sla_tickets`). Merged tickets cost no
+    query of their own: the activities name them, and their messages come with the batch's.
     """
     ids = [t.id for t in tickets]
-    messages: dict[int, list[Message]] = defaultdict(list)
+    activities: dict[int, list[Activity]] = defaultdict(list)
+    for activity in Activity.objects.filter(
+        ticket_id__in=ids, field__in=("status", "priority", MERGED_TICKETS)
+    ).order_by("created_at", "id"):
+        activities[activity.ticket_id].append(activity)
+    # Messages are grouped by the ticket they were first written on: a merge moves them, the history stays.
+    origins = {t.id for t in tickets if t.merged_into_id is not None}
+    for entries in activities.values():
+        origins.update(source_id for a in entries if a.field == MERGED_TICKETS for source_id, _ in _merged_sources(a))
+    scope = Q(ticket_id__in=ids) | Q(merged_from_id__in=sorted(origins)) if origins else Q(ticket_id__in=ids)
+    by_origin: dict[int, list[Message]] = defaultdict(list)
     for message in (
-        Message.objects.filter(ticket_id__in=ids)
-        .only("id", "ticket_id", "kind", "author_contact_id", "created_at")
+        Message.objects.filter(scope)
+        .only("id", "ticket_id", "merged_from_id", "kind", "author_contact_id", "created_at")
         .order_by("created_at", "id")
     ):
-        messages[message.ticket_id].append(message)
-    activities: dict[int, list[Activity]] = defaultdict(list)
-    for activity in Activity.objects.filter(ticket_id__in=ids, field__in=("status", "priority")).order_by(
-        "created_at", "id"
-    ):
-        activities[activity.ticket_id].append(activity)
+        by_origin[message.merged_from_id or message.ticket_id].append(message)
     book = book or PolicyBook.load(_plan_id(t) for t in tickets)
-    return {t.id: build_history(t, messages[t.id], activities[t.id], book) for t in tickets}
+    return {t.id: build_history(t, by_origin[t.id], activities[t.id], book, by_origin) for t in tickets}
 
 
 def sla_tickets() -> Any:

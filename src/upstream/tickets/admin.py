@@ -8,6 +8,7 @@ from upstream.tickets.models import Activity, Attachment, Message, Tag, Ticket
 
 class MessageInline(admin.TabularInline):
     model = Message
+    fk_name = "ticket"
     fields = ("created_at", "kind", "channel", "author_user", "author_contact", "body_text")
     readonly_fields = fields
     extra = 0

@@ -474,6 +474,27 @@ def update_ticket(request: HttpRequest, ref: str, payload: TicketPatch) -> dict[
     return _detail(user, ticket.id)
 
 
+class MergeIn(StrictInput):
+    into: ShortText = Field(description='the ticket to merge into, e.g. "UP-10234"')
+
+
+@tickets.post("/{ref}/merge", response=TicketOut, summary="Merge a ticket into another (agents)")
+def merge_ticket(request: HttpRequest, ref: str, payload: MergeIn) -> dict[str, Any]:
+    """Merge the duplicate `ref` into `into`: its messages move there with their times and attachments, it is closed
+    and points at the target, and the target's SLA keeps the earliest clock. Returns the target.
+
+    403 for customers; 404 when either ticket is not visible; 409 when `ref` is already merged, `into` is closed or
+    merged, or both are the same ticket; 422 when `into` belongs to another organisation."""
+    user = actor(request)
+    source = access_ticket(user, ref)
+    if not user.is_staff_member:
+        # Before `into` is looked up, so a customer cannot probe which tickets exist.
+        raise Forbidden("only agents can merge tickets")
+    target = access_ticket(user, payload.into)
+    merged = services.merge_tickets(by=user, source=source, target=target)
+    return _detail(user, merged.id)
+
+
 # --- conversation -------------------------------------------------------------------------------------------------
 
 

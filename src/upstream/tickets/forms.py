@@ -296,6 +296,14 @@ class NoteForm(UploadFormMixin):
     attachments = MultipleFileField(label=gettext_lazy("Attachments"))
 
 
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=gettext_lazy("Ticket number"),
+        max_length=30,
+        help_text=gettext_lazy("The ticket to keep, e.g. UP-10234. This ticket is closed and its messages move there."),
+    )
+
+
 class StatusForm(forms.Form):
     # Every status parses; whether the change is allowed from the current one is the service's call (409).
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Status.choices)

@@ -137,6 +137,16 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first responded"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A duplicate merged into another ticket: closed, its messages moved to `merged_into` (see services.merge_tickets).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
 
     class Meta:
         ordering = ["priority", "sla_due_at", "created_at", "id"]
@@ -189,6 +199,11 @@ class Message(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("sanitised HTML"))
     created_at = models.DateTimeField(_("created"))
+    # The ticket this message was first written on, when a merge moved it here (null: written on this ticket). The
+    # SLA engine replays it as part of that ticket's history.
+    merged_from = models.ForeignKey(
+        Ticket, verbose_name=_("merged from"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -94,5 +94,12 @@ def describe(activity: Activity) -> ActivityLine:
             before=value_label(activity.field, activity.before),
             after=value_label(activity.field, activity.after),
         )
+    if activity.action == "merged" and isinstance(activity.after, dict):
+        other = str(activity.after.get("name", EMPTY))
+        if activity.field == "merged_into":
+            merged = _("merged this ticket into %(ticket)s") % {"ticket": other}
+        else:
+            merged = _("merged %(ticket)s into this ticket") % {"ticket": other}
+        return ActivityLine(actor=actor, at=activity.created_at, summary=merged)
     summary = _ACTIONS.get(activity.action)
     return ActivityLine(actor=actor, at=activity.created_at, summary=str(summary or activity.action))

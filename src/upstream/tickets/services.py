@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from upstream import events
 from upstream.accounts.models import Role, Team, User
@@ -57,7 +60,15 @@ def next_numbers(count: int = 1) -> range:
     return range(first, first + count)
 
 
-def log(ticket: Ticket, by: User | None, action: str, field: str = "", before: Any = None, after: Any = None) -> None:
+def log(
+    ticket: Ticket,
+    by: User | None,
+    action: str,
+    field: str = "",
+    before: Any = None,
+    after: Any = None,
+    at: datetime | None = None,
+) -> None:
     Activity.objects.create(
         ticket=ticket,
         actor=by,
@@ -65,7 +76,7 @@ def log(ticket: Ticket, by: User | None, action: str, field: str = "", before: A
         field=field,
         before=before,
         after=after,
-        created_at=clock.now(),
+        created_at=at or clock.now(),
     )
 
 
@@ -511,6 +522,94 @@ def bulk_assign(*, by: User, numbers: Sequence[int], assignee: User | None) -> B
 
 def bulk_close(*, by: User, numbers: Sequence[int]) -> BulkResult:
     return _bulk(by, numbers, lambda t: change_status(by=by, ticket=t, status=Status.CLOSED))
+
+
+# The activity-log field of a merge on each side: the source records where it went, the target what it absorbed.
+MERGED_INTO = "merged_into"
+MERGED_TICKETS = "merged_tickets"
+
+
+def _merge_sources(source: Ticket) -> list[dict[str, Any]]:
+    """The tickets whose clocks the source carries: itself and, flattened, every ticket merged into it before.
+
+    Recorded on the target's activity entry (id, number, creation), so the SLA replay finds each merged-in ticket's
+    creation and messages from the target's own activity log, without reading the sources."""
+    sources = [{"id": source.id, "number": source.number, "created_at": source.created_at.isoformat()}]
+    for entry in Activity.objects.filter(ticket=source, action="merged", field=MERGED_TICKETS).order_by("id"):
+        sources.extend((entry.after or {}).get("sources", []))
+    return sources
+
+
+@transaction.atomic
+def merge_tickets(*, by: User, source: Ticket, target: Ticket) -> Ticket:
+    """Merge a duplicate (`source`) into `target`: the source's messages move to the target with their times and
+    attachments, each side gets an internal note and an activity entry, and the source is closed with `merged_into`
+    and `merged_at` set. The target keeps its requester and fields; its SLA keeps the earliest clock (the replay
+    counts from the earlier creation, see `sla.history`). Returns the target."""
+    from upstream.tickets.queries import visible_tickets
+
+    if not by.is_staff_member:
+        raise Forbidden("only agents can merge tickets")
+    # Both rows locked in id order, so two merges touching the same tickets cannot deadlock.
+    ids = sorted({source.id, target.id})
+    locked = {t.id: t for t in Ticket.objects.select_for_update().filter(id__in=ids).order_by("id")}
+    visible = set(visible_tickets(by).filter(id__in=ids).values_list("id", flat=True))
+    for ticket in (source, target):
+        if ticket.id not in locked or ticket.id not in visible:
+            raise NotFound(f"no ticket {ticket.reference}")
+    src, dst = locked[source.id], locked[target.id]
+    if src.id == dst.id:
+        raise Conflict(f"cannot merge {src.reference} into itself", field="target")
+    if src.organisation_id != dst.organisation_id:
+        raise InvalidInput(
+            f"{dst.reference} belongs to another organisation; only tickets of the same organisation can be merged",
+            field="target",
+        )
+    if src.merged_into_id is not None:
+        into = Ticket.objects.only("number").get(id=src.merged_into_id)
+        raise Conflict(f"{src.reference} is already merged into {into.reference}", field="source")
+    if dst.merged_into_id is not None:
+        into = Ticket.objects.only("number").get(id=dst.merged_into_id)
+        raise Conflict(
+            f"{dst.reference} was merged into {into.reference}; merge into {into.reference} instead", field="target"
+        )
+    if dst.status == Status.CLOSED:
+        raise Conflict(f"{dst.reference} is closed; merge into an open ticket", field="target")
+
+    now = clock.now()
+    sources = _merge_sources(src)
+    # Messages keep the ticket they were first written on, so a ticket merged twice still replays its own history.
+    moved = Message.objects.filter(ticket=src).update(
+        ticket=dst, merged_from=Coalesce(F("merged_from"), Value(src.id), output_field=BigIntegerField())
+    )
+    _add_message(
+        dst, by=by, contact=None, kind=MessageKind.INTERNAL, channel=Channel.PORTAL,
+        body=_("Merged %(source)s into this ticket.") % {"source": src.reference},
+        body_html=None, uploads=(), at=now,
+    )  # fmt: skip
+    _add_message(
+        src, by=by, contact=None, kind=MessageKind.INTERNAL, channel=Channel.PORTAL,
+        body=_("Merged into %(target)s.") % {"target": dst.reference},
+        body_html=None, uploads=(), at=now,
+    )  # fmt: skip
+    if src.status != Status.CLOSED:
+        _set_status(src, by, Status.CLOSED, now)
+    src.merged_into, src.merged_at = dst, now
+    src.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    log(src, by, "merged", MERGED_INTO, None, {"id": dst.id, "name": dst.reference}, at=now)
+
+    responded = [t.first_responded_at for t in (src, dst) if t.first_responded_at is not None]
+    dst.first_responded_at = min(responded, default=None)
+    dst.save(update_fields=["first_responded_at", "updated_at"])
+    log(
+        dst, by, "merged", MERGED_TICKETS, None,
+        {"id": src.id, "name": src.reference, "messages": moved, "sources": sources}, at=now,
+    )  # fmt: skip
+    events.emit("ticket.updated", ticket_id=src.id, fields=[MERGED_INTO], before={MERGED_INTO: None})
+    events.emit("ticket.updated", ticket_id=dst.id, fields=[MERGED_TICKETS], before={})
+    _copy_state(src, source)
+    source.merged_into, source.merged_at = dst, now
+    return dst
 
 
 def agents() -> list[User]:

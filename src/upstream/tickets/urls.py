@@ -14,6 +14,7 @@ urlpatterns = [
     path("tickets/<str:ref>/note/", ticket.note, name="note"),
     path("tickets/<str:ref>/status/", ticket.change_status, name="status"),
     path("tickets/<str:ref>/fields/", ticket.update_fields, name="fields"),
+    path("tickets/<str:ref>/merge/", ticket.merge, name="merge"),
     path("attachments/<int:attachment_id>/", ticket.attachment, name="attachment"),
     path("portal/", portal.portal, name="portal"),
     path("portal/new/", portal.portal_new, name="portal_new"),

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from upstream.core import clock
-from upstream.core.errors import Conflict, DomainError, NotFound
+from upstream.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from upstream.customers.queries import current_contract, entitling_contract
 from upstream.tickets import presentation, services
 from upstream.tickets.downloads import attachment_response
 from upstream.tickets.forms import (
+    MergeForm,
     NoteForm,
     ReplyForm,
     StatusForm,
@@ -29,7 +30,7 @@ from upstream.tickets.forms import (
     split_tags,
 )
 from upstream.tickets.models import Ticket
-from upstream.tickets.queries import access_attachment, visible_messages
+from upstream.tickets.queries import access_attachment, access_ticket, visible_messages
 from upstream.tickets.views.common import staff_ticket, status_conflict_message, ticket_or_404, user_of
 
 
@@ -73,6 +74,8 @@ def render_ticket(
         "note_form": bound.get("note") or NoteForm(),
         "status_form": bound.get("status") or StatusForm(current_status=ticket.status),
         "fields_form": fields_form,
+        "merge_form": bound.get("merge") or MergeForm(),
+        "merged_into": Ticket.objects.only("number").get(id=ticket.merged_into_id) if ticket.merged_into_id else None,
         "tags": _tags(ticket),
         "nav": "inbox",
         **_contract_panel(ticket),
@@ -198,6 +201,51 @@ def update_fields(request: HttpRequest, ref: str) -> HttpResponse:
         return _failed(request, ticket, "fields", form, exc.status)
     messages.success(request, _("Ticket updated."))
     return redirect(_detail_url(ticket))
+
+
+def _merge_error(exc: DomainError, ticket: Ticket, target: Ticket | None, wanted: str) -> str:
+    """The service's refusal in the agent's language."""
+    if isinstance(exc, NotFound) or target is None:
+        return _("There is no ticket %(ref)s that you can see.") % {"ref": wanted}
+    if isinstance(exc, InvalidInput):
+        return _("%(ref)s belongs to another organisation: only tickets of the same organisation can be merged.") % {
+            "ref": target.reference
+        }
+    if isinstance(exc, Conflict):
+        fresh = {t.id: t for t in Ticket.objects.select_related("merged_into").filter(id__in=[ticket.id, target.id])}
+        source, into = fresh.get(ticket.id, ticket), fresh.get(target.id, target)
+        if source.id == into.id:
+            return _("A ticket cannot be merged into itself.")
+        if source.merged_into is not None:
+            return _("This ticket is already merged into %(ref)s.") % {"ref": source.merged_into.reference}
+        if into.merged_into is not None:
+            return _("%(ref)s was merged into %(into)s; merge into %(into)s instead.") % {
+                "ref": into.reference,
+                "into": into.merged_into.reference,
+            }
+        return _("%(ref)s is closed; merge into an open ticket.") % {"ref": into.reference}
+    return exc.message
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, ref: str) -> HttpResponse:
+    """Merge this ticket (a duplicate) into the one named in the form; the agent lands on the surviving ticket."""
+    ticket = staff_ticket(request, ref)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, ticket, "merge", form, 422)
+    user = user_of(request)
+    wanted = form.cleaned_data["into"].strip()
+    target = None
+    try:
+        target = access_ticket(user, wanted)
+        services.merge_tickets(by=user, source=ticket, target=target)
+    except DomainError as exc:
+        form.add_error("into", _merge_error(exc, ticket, target, wanted))
+        return _failed(request, ticket, "merge", form, exc.status)
+    messages.success(request, _("%(source)s merged into this ticket.") % {"source": ticket.reference})
+    return redirect(_detail_url(target))
 
 
 @login_required
