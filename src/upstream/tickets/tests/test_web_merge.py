@@ -6,7 +6,7 @@ ticket linking to where the conversation continues."""
 import pytest
 from django.urls import reverse
 
-from upstream.core.testing import make_ticket
+from upstream.core.testing import PASSWORD, make_agent, make_contact, make_org, make_ticket
 from upstream.tickets import services
 from upstream.tickets.models import Status, Ticket
 from upstream.tickets.tests.web_world import fast_passwords, login, world  # noqa: F401
@@ -93,3 +93,19 @@ def test_an_already_merged_ticket_cannot_be_merged_again(client, world):
     response = merge(client, world.ticket_colleague, other.reference)
     assert response.status_code == 409
     assert f"This ticket is already merged into {world.ticket_a.reference}." in response.content.decode()
+
+
+def test_the_customer_of_a_merged_ticket_is_told_where_the_conversation_went(client):
+    org = make_org()
+    customer = make_contact(org)
+    colleague = make_contact(org)
+    source, own_target = make_ticket(customer, org), make_ticket(customer, org)
+    other_source, colleague_target = make_ticket(customer, org), make_ticket(colleague, org)
+    agent = make_agent()
+    services.merge_tickets(by=agent, source=source, target=own_target)
+    services.merge_tickets(by=agent, source=other_source, target=colleague_target)
+    client.login(username=customer.user.username, password=PASSWORD)
+    page = client.get(f"/portal/tickets/{source.reference}/").content.decode()
+    assert f'href="/portal/tickets/{own_target.reference}/"' in page
+    hidden = client.get(f"/portal/tickets/{other_source.reference}/").content.decode()
+    assert "merged into another ticket" in hidden and colleague_target.reference not in hidden

@@ -165,9 +165,13 @@ def render_portal_ticket(
     close_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    user = user_of(request)
+    # A merged ticket's conversation moved to its target; say where, linking only to a ticket this user may see.
+    merged_target = visible_tickets(user).filter(id=ticket.merged_into_id).first() if ticket.merged_into_id else None
     context = {
         "ticket": ticket,
-        "thread": visible_messages(user_of(request), ticket),
+        "merged_target": merged_target,
+        "thread": visible_messages(user, ticket),
         "form": form or PortalReplyForm(),
         "close_error": close_error,
         "can_close": ticket.status != Status.CLOSED,
