@@ -190,14 +190,14 @@ class SupportPlan(models.Model):
     )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY)
     credit_percent_per_breach = models.DecimalField(
-        _("credit per breach (% of the monthly fee)"),
+        _("credit per breach (percent of the monthly fee)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     credit_cap_percent = models.DecimalField(
-        _("credit cap per month (% of the monthly fee)"),
+        _("credit cap per month (percent of the monthly fee)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("0"),

@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='supportplan',
             name='credit_cap_percent',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='credit cap per month (% of the monthly fee)'),
+            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='credit cap per month (percent of the monthly fee)'),
         ),
         migrations.AddField(
             model_name='supportplan',
             name='credit_percent_per_breach',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='credit per breach (% of the monthly fee)'),
+            field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='credit per breach (percent of the monthly fee)'),
         ),
         migrations.AddField(
             model_name='supportplan',
