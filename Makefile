@@ -63,6 +63,7 @@ messages: install
 bench: install
 	DATABASE_URL=$(PG_URL)_bench $(BIN)/python bench/inbox.py
 	$(BIN)/python bench/sla.py
+	DATABASE_URL=$(PG_URL)_slabench $(BIN)/python bench/sla_recompute.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
