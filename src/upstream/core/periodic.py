@@ -57,15 +57,19 @@ class PostgresLeaderLock:
 
     def __init__(self) -> None:
         self.connection: Any = None
+        self.held = False
 
     def try_acquire(self) -> bool:
+        if self.connection is not None and self.held:
+            return True  # asking again would stack a second hold on the same session
         if self.connection is None:
             import psycopg
 
             params = connections["default"].get_connection_params()
             self.connection = psycopg.connect(**params, autocommit=True)
         row = self.connection.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY]).fetchone()
-        return bool(row[0])
+        self.held = bool(row[0])
+        return self.held
 
     def release(self) -> None:
         if self.connection is not None:
@@ -77,6 +81,7 @@ class PostgresLeaderLock:
             finally:
                 self.connection.close()
                 self.connection = None
+                self.held = False
 
 
 class FileLeaderLock:
@@ -85,6 +90,8 @@ class FileLeaderLock:
         self.handle: IO[str] | None = None
 
     def try_acquire(self) -> bool:
+        if self.handle is not None:
+            return True  # still ours: flock would refuse a second handle even within this process
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = self.path.open("a")
         try:
