@@ -11,7 +11,6 @@ from typing import Any
 import holidays as holiday_data
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from upstream.accounts.models import User
@@ -19,6 +18,7 @@ from upstream.core import clock
 from upstream.core.errors import InvalidInput
 from upstream.customers.models import SupportPlan
 from upstream.sla import calendar as engine
+from upstream.sla.history import PolicyBook
 from upstream.sla.models import BusinessCalendar, SlaConfigChange, SlaPolicy, ZoneSource
 from upstream.sla.preview import PreviewDay, working_days
 from upstream.sla.tasks import recompute_open_tickets
@@ -233,11 +233,8 @@ def _recompute_open_tickets_on_commit() -> None:
 
 
 def policy_for(plan: SupportPlan | None, priority: int) -> SlaPolicy | None:
-    """The plan's policy for the priority, else the fallback policy for the priority, else None. One query."""
-    scope = Q(plan__isnull=True) if plan is None else Q(plan=plan) | Q(plan__isnull=True)
-    return (
-        SlaPolicy.objects.filter(scope, priority=priority)
-        .select_related("plan", "first_response_calendar", "next_response_calendar", "resolution_calendar")
-        .order_by(F("plan").asc(nulls_last=True))
-        .first()
-    )
+    """The plan's policy for the priority, else the fallback policy for the priority, else None. One query.
+
+    The rule itself lives in `history.PolicyBook`, which the SLA runtime uses for whole batches."""
+    plan_id = plan.pk if plan is not None else None
+    return PolicyBook.load([plan_id]).model(plan_id, priority)

@@ -63,8 +63,8 @@ def with_list_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def access_ticket(user: User, number: str | int, *, write: bool = False) -> Ticket:
-    """The ticket with this number if `user` may see it (and, with write=True, change it); else NotFound."""
+def access_ticket(user: User, number: str | int) -> Ticket:
+    """The ticket with this number if `user` may see it; else NotFound."""
     parsed = rules.parse_number(number, settings.TICKET_PREFIX)
     if parsed is None:
         raise NotFound(f"no ticket {number}")
@@ -78,13 +78,6 @@ def access_ticket(user: User, number: str | int, *, write: bool = False) -> Tick
     if ticket is None:
         raise NotFound(f"no ticket {number}")
     # Anyone who can see a ticket may write on it (reply, close); what they may change is checked by services.
-    return ticket
-
-
-def access_ticket_by_id(user: User, ticket_id: int) -> Ticket:
-    ticket = visible_tickets(user).filter(id=ticket_id).first()
-    if ticket is None:
-        raise NotFound(f"no ticket with id {ticket_id}")
     return ticket
 
 

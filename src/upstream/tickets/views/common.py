@@ -9,7 +9,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,19 +64,6 @@ def staff_ticket(request: HttpRequest, ref: str) -> Ticket:
     if not user.is_staff_member:
         raise PermissionDenied(_("This action is for support staff."))
     return ticket
-
-
-def with_row_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a list row shows, in a fixed number of cheap queries.
-
-    Like queries.with_list_relations, but only the per-ticket relations are joined; the small lookup tables (teams,
-    products, versions) are prefetched. PostgreSQL's planning time grows steeply with each join on the ticket table
-    and its many partial indexes: six joins cost ~12 ms of planning for a 0.3 ms query, three cost ~0.4 ms.
-    `sla` (the SLA app's per-ticket state, a reverse one-to-one named here only as a string) feeds the countdown.
-    """
-    return tickets.select_related("organisation", "requester", "assignee").prefetch_related(
-        "team", "product", "product_version", "tags", "sla"
-    )
 
 
 def capped_count(tickets: Any) -> tuple[int, bool]:

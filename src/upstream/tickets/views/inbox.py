@@ -25,8 +25,9 @@ from upstream.tickets.queries import (
     TicketFilters,
     apply_filters,
     queue_tickets,
+    with_list_relations,
 )
-from upstream.tickets.views.common import capped_count, is_htmx, page_size, staff_only, user_of, with_row_relations
+from upstream.tickets.views.common import capped_count, is_htmx, page_size, staff_only, user_of
 
 DEFAULT_QUEUE = "open"
 _FILTER_KEYS = ("q", "status", "priority", "category", "channel", "team", "assignee", "organisation", "product")
@@ -86,12 +87,12 @@ def render_inbox(
     cursor = params.get("cursor") or None
     page_error = ""
     try:
-        page = paginate(with_row_relations(tickets), QUEUE_ORDER, cursor=cursor, size=page_size())
+        page = paginate(with_list_relations(tickets), QUEUE_ORDER, cursor=cursor, size=page_size())
     except InvalidInput:
         page_error = _("That page link is no longer valid; here is the first page.")
         status = max(status, 400)
         cursor = None
-        page = paginate(with_row_relations(tickets), QUEUE_ORDER, cursor=None, size=page_size())
+        page = paginate(with_list_relations(tickets), QUEUE_ORDER, cursor=None, size=page_size())
     count, more = capped_count(tickets)
     agents = services.agents()
     query = _query_without_cursor(params)

@@ -23,8 +23,8 @@ from upstream.tickets import rules, services
 from upstream.tickets.forms import add_domain_error, refresh_on_change
 from upstream.tickets.models import Status, Ticket
 from upstream.tickets.portal_forms import HighestPriority, PortalReplyForm, PortalTicketForm
-from upstream.tickets.queries import LIST_ORDER, visible_messages, visible_tickets
-from upstream.tickets.views.common import capped_count, page_size, ticket_or_404, user_of, with_row_relations
+from upstream.tickets.queries import LIST_ORDER, visible_messages, visible_tickets, with_list_relations
+from upstream.tickets.views.common import capped_count, page_size, ticket_or_404, user_of
 
 STATES = {
     "open": list(rules.ACTIVE_STATUSES),
@@ -53,11 +53,11 @@ def portal(request: HttpRequest) -> HttpResponse:
     status = 200
     page_error = ""
     try:
-        page = paginate(with_row_relations(tickets), LIST_ORDER, cursor=request.GET.get("cursor"), size=page_size())
+        page = paginate(with_list_relations(tickets), LIST_ORDER, cursor=request.GET.get("cursor"), size=page_size())
     except InvalidInput:
         page_error = _("That page link is no longer valid; here is the first page.")
         status = 400
-        page = paginate(with_row_relations(tickets), LIST_ORDER, cursor=None, size=page_size())
+        page = paginate(with_list_relations(tickets), LIST_ORDER, cursor=None, size=page_size())
     count, more = capped_count(tickets)
     organisation_count = contact.organisations.count() if contact else 0
     context = {
