@@ -1,26 +1,21 @@
 """Telling a person something: an in-app notification and, optionally, an email.
 
-The email goes out through Django's mail API once the transaction commits (a rolled-back escalation sends nothing).
-It is sent inline for now; the email issue brings the full outbox (queued, retried, logged) and this is where it will
-plug in.
+The email is written to the outbox (`outbox.queue_email`) in the same transaction as the notification, so a
+rolled-back escalation sends nothing and a committed one is delivered, retried and logged by the outbox task.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from upstream.accounts.models import User
 from upstream.core import clock
-from upstream.notifications.models import Notification, NotificationKind
+from upstream.notifications.models import Notification, NotificationKind, OutboundKind
+from upstream.notifications.outbox import queue_email
 from upstream.tickets.models import Ticket
-
-log = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -41,16 +36,16 @@ def notify(
     if email and user.email:
         subject = text if len(text) <= 120 else text[:119] + "…"
         body = text + (f"\n\n{settings.SITE_URL.rstrip('/')}{url}" if url else "")
-        transaction.on_commit(lambda: _send(subject, body, user.email))
+        queue_email(
+            to=[user.email],
+            subject=subject,
+            text=body,
+            ticket=ticket,
+            kind=OutboundKind.NOTIFICATION,
+            language=user.language or "",
+            auto_submitted="auto-generated",  # RFC 3834: written by the system, so no out-of-office replies
+        )
     return notification
-
-
-def _send(subject: str, body: str, address: str) -> None:
-    try:
-        send_mail(subject, body, None, [address])
-    except Exception:
-        # The in-app notification is already stored; a mail server hiccup must not undo it.
-        log.exception("could not email a notification to %s", address)
 
 
 def unread(user: User) -> QuerySet[Notification]:
