@@ -193,7 +193,7 @@ def make_two_organisations() -> TwoOrganisations:
     alice, colleague = make_contact(org_a), make_contact(org_a)
     a_admin, bob = make_contact(org_a, admin=True), make_contact(org_b)
     ticket_b = services.open_ticket(
-        by=bob.user,  # type: ignore[arg-type]
+        by=bob.user,
         new=services.NewTicket(organisation=org_b, requester=bob, subject="Bravo secret outage", body="x"),
         uploads=[upload("b.txt", b"org b data")],
     )

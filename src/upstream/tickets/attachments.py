@@ -90,6 +90,7 @@ def store_attachments(message: Message, uploads: Sequence[Upload]) -> list[Attac
             size=size,
             sha256=digest.hexdigest(),
             storage_name=secrets.token_hex(16),
+            content_id=(getattr(upload, "content_id", "") or "")[:255],
         )
         if hasattr(upload, "seek"):
             upload.seek(0)

@@ -245,6 +245,8 @@ class Attachment(models.Model):
     size = models.BigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     storage_name = models.CharField(max_length=64)
+    # The MIME Content-ID of an image an HTML email shows inline (`<img src="cid:…">`); empty for ordinary files.
+    content_id = models.CharField(_("content ID"), max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

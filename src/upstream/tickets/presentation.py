@@ -84,6 +84,8 @@ class ActivityLine:
 def describe(activity: Activity) -> ActivityLine:
     # No actor: Upstream itself acted (an SLA escalation, the demo loader).
     actor = activity.actor.display_name if activity.actor else AUTOMATION
+    if activity.actor is None and isinstance(activity.after, dict) and activity.after.get("by_contact"):
+        actor = str(activity.after["by_contact"])  # a customer who wrote in by email, without a login
     if activity.action == "changed" and activity.field:
         label = field_label(activity.field)
         return ActivityLine(
@@ -101,5 +103,17 @@ def describe(activity: Activity) -> ActivityLine:
         else:
             merged = _("merged %(ticket)s into this ticket") % {"ticket": other}
         return ActivityLine(actor=actor, at=activity.created_at, summary=merged)
+    if activity.action in ("delivery_failed", "delivery_delayed") and isinstance(activity.after, dict):
+        template = (
+            _("email to %(recipient)s failed: %(detail)s")
+            if activity.action == "delivery_failed"
+            else _("email to %(recipient)s delayed: %(detail)s")
+        )
+        detail = {"recipient": activity.after.get("recipient", ""), "detail": activity.after.get("detail", "")}
+        return ActivityLine(actor=actor, at=activity.created_at, summary=template % detail)
+    if activity.action == "follow_up" and isinstance(activity.after, dict):
+        of = {"ticket": activity.after.get("of", "")}
+        follow_up = _("opened as a follow-up of the closed ticket %(ticket)s") % of
+        return ActivityLine(actor=actor, at=activity.created_at, summary=follow_up)
     summary = _ACTIONS.get(activity.action)
     return ActivityLine(actor=actor, at=activity.created_at, summary=str(summary or activity.action))

@@ -148,12 +148,13 @@ class NewTicket:
     intake: Intake = field(default_factory=Intake)
     tags: Sequence[str] = ()
     body_html: str | None = None
+    team: Team | None = None  # else the organisation's default team (an email mailbox routes to its own team)
 
 
-def _check_requester(by: User, new: NewTicket) -> None:
+def _check_requester(by: User | None, new: NewTicket) -> None:
     if not Membership.objects.filter(contact=new.requester, organisation=new.organisation).exists():
         raise InvalidInput(f"{new.requester.email} is not a contact of {new.organisation.name}", field="requester")
-    if by.is_staff_member:
+    if by is None or by.is_staff_member:
         return
     own = contact_of(by)
     if own is None or own.id != new.requester.id:
@@ -162,7 +163,9 @@ def _check_requester(by: User, new: NewTicket) -> None:
 
 
 @transaction.atomic
-def open_ticket(*, by: User, new: NewTicket, uploads: Sequence[Upload] = ()) -> Ticket:
+def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = ()) -> Ticket:
+    """Open a ticket. `by=None` means the requester wrote in through a channel with no login (email): the customer's
+    rules apply (plan-capped priority) and the message is authored by the requester contact."""
     subject = " ".join(new.subject.split())
     if not subject:
         raise InvalidInput("the subject is empty", field="subject")
@@ -181,7 +184,7 @@ def open_ticket(*, by: User, new: NewTicket, uploads: Sequence[Upload] = ()) -> 
     priority = new.priority if new.priority is not None else rules.default_priority(new.category)
     _check_choice(str(priority), [str(p) for p in Priority.values], "priority")
     contract = entitling_contract(new.organisation, new.product, now.date())
-    if not by.is_staff_member:
+    if by is None or not by.is_staff_member:
         highest = contract.plan.highest_priority if contract else FALLBACK_HIGHEST_PRIORITY
         if priority < highest:
             raise InvalidInput(
@@ -200,7 +203,7 @@ def open_ticket(*, by: User, new: NewTicket, uploads: Sequence[Upload] = ()) -> 
         contract=contract,
         product=new.product or (new.product_version.product if new.product_version else None),
         product_version=new.product_version,
-        team=new.organisation.default_team,
+        team=new.team or new.organisation.default_team,
         tier=Tier.L1,
         platform=new.intake.platform,
         environment=new.intake.environment.strip(),
@@ -221,7 +224,10 @@ def open_ticket(*, by: User, new: NewTicket, uploads: Sequence[Upload] = ()) -> 
         uploads=uploads,
         at=now,
     )
-    log(ticket, by, "created", after={"status": ticket.status, "priority": ticket.priority})
+    created: dict[str, Any] = {"status": ticket.status, "priority": ticket.priority}
+    if by is None:
+        created["by_contact"] = new.requester.name  # wrote in without a login (email): named in the activity log
+    log(ticket, by, "created", after=created)
     events.emit("ticket.created", ticket_id=ticket.id, message_id=message.id)
     return ticket
 
@@ -300,6 +306,36 @@ def reply(
 
 
 @transaction.atomic
+def contact_message(
+    *,
+    contact: Contact,
+    ticket: Ticket,
+    body: str,
+    body_html: str | None = None,
+    uploads: Sequence[Upload] = (),
+    channel: str = Channel.EMAIL,
+) -> Message:
+    """A public message from a customer's contact who wrote in without a login (an emailed answer)."""
+    body = _check_body(body) if not body_html else body
+    validate_uploads(uploads)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise Conflict("this ticket is closed; open a new ticket to continue")
+    now = clock.now()
+    message = _add_message(
+        locked, by=None, contact=contact, kind=MessageKind.PUBLIC, channel=channel, body=body,
+        body_html=body_html, uploads=uploads, at=now,
+    )  # fmt: skip
+    log(locked, None, "replied", after={"message": message.id, "by_contact": contact.name})
+    target = rules.status_after_customer_message(locked.status)
+    if target and target != locked.status:
+        _set_status(locked, None, target, now)
+    events.emit("ticket.message_added", ticket_id=locked.id, message_id=message.id)
+    _copy_state(locked, ticket)
+    return message
+
+
+@transaction.atomic
 def add_note(*, by: User, ticket: Ticket, body: str, uploads: Sequence[Upload] = ()) -> Message:
     """An internal note: seen by staff only, and not a response to the customer."""
     if not by.is_staff_member:
@@ -316,7 +352,7 @@ def add_note(*, by: User, ticket: Ticket, body: str, uploads: Sequence[Upload] =
     return message
 
 
-def _set_status(ticket: Ticket, by: User, target: str, now: Any) -> None:
+def _set_status(ticket: Ticket, by: User | None, target: str, now: Any) -> None:
     if not rules.can_transition(ticket.status, target):
         allowed = sorted(rules.allowed_next(ticket.status))
         raise Conflict(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 
 from django import template
 from django.conf import settings
 from django.forms import BoundField, ModelChoiceField
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from upstream.tickets import presentation, rules
+from upstream.tickets.models import Message
 
 register = template.Library()
 
@@ -62,3 +66,23 @@ def _flat(field: BoundField) -> Iterator[tuple[object, object]]:
 @register.filter
 def ticket_ref(number: int) -> str:
     return rules.format_number(settings.TICKET_PREFIX, number)
+
+
+_CID_SRC = re.compile(r'src="cid:([^"]+)"', re.IGNORECASE)
+
+
+@register.filter
+def message_body(message: Message) -> SafeString:
+    """The message's sanitised HTML with `cid:` images (inline images of an email) pointing at their attachments."""
+    markup = message.body_html
+    if "cid:" not in markup:
+        return mark_safe(markup)  # sanitised when stored
+    by_cid = {a.content_id: a.id for a in message.attachments.all() if a.content_id}
+
+    def point(match: re.Match[str]) -> str:
+        attachment_id = by_cid.get(html.unescape(match.group(1)))
+        if attachment_id is None:
+            return 'src=""'
+        return f'src="{reverse("tickets:attachment", args=[attachment_id])}?inline=1"'
+
+    return mark_safe(_CID_SRC.sub(point, markup))  # only src attributes change, to our URLs

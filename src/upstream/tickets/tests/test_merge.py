@@ -34,7 +34,7 @@ def pair(world: World, at):
     """Two tickets of organisation A: the source (created first, with an attachment) and the target."""
     at(0)
     source = services.open_ticket(
-        by=world.alice.user,  # type: ignore[arg-type]
+        by=world.alice.user,
         new=services.NewTicket(organisation=world.org_a, requester=world.alice, subject="Down", body="It is down."),
         uploads=[upload("trace.txt", b"trace")],
     )

@@ -71,7 +71,7 @@ def world(db, fast_passwords) -> World:
     ticket_a = make_ticket(alice, org_a, subject="Alpha cluster down", product=nimbus)
     ticket_colleague = make_ticket(colleague, org_a, subject="Alpha colleague question")
     ticket_b = services.open_ticket(
-        by=bob.user,  # type: ignore[arg-type]
+        by=bob.user,
         new=services.NewTicket(organisation=org_b, requester=bob, subject="Bravo secret project", body="Top secret."),
         uploads=[upload("bravo.txt", b"bravo secret")],
     )

@@ -255,4 +255,5 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
         found = access_attachment(user_of(request), attachment_id)
     except NotFound:
         raise Http404(_("No such attachment.")) from None
-    return attachment_response(found)
+    # `?inline=1` shows safe types (images, PDF) in the page: inline images of HTML emails (`cid:`) use it.
+    return attachment_response(found, inline=request.GET.get("inline") == "1")
