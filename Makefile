@@ -5,11 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+SMTP_PORT ?= 2525
 PG_URL ?= postgres://postgres@127.0.0.1:5432/upstream
 REDIS_URL_TEST ?= redis://127.0.0.1:6379/15
 SQLITE_URL := sqlite:///$(CURDIR)/var/upstream.sqlite3
 
-.PHONY: install run test check lint typecheck pytest smoke browser-deps messages bench clean
+.PHONY: install run test check lint typecheck pytest smoke browser-deps system-deps messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,19 +28,23 @@ run: install
 	@echo
 	@echo "Upstream is starting at http://127.0.0.1:$(PORT)/"
 	@DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream demo_logins
+	@echo "Email: send mail to support@upstream.localhost through SMTP at 127.0.0.1:$(SMTP_PORT) (replies print here)."
 	@echo
 	@# A worker and the clock run beside the server, so SLA warnings and breaches happen in the demo; when the
 	@# server stops (Ctrl-C), the trap stops them too.
 	trap 'kill 0' EXIT; \
 	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream db_worker & \
 	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream clock & \
+	DATABASE_URL=$(SQLITE_URL) $(BIN)/upstream smtpd --port $(SMTP_PORT) & \
 	DATABASE_URL=$(SQLITE_URL) DEBUG=true $(BIN)/upstream runserver 0.0.0.0:$(PORT)
 
 ## test: install, lint, type-check, the suite on PostgreSQL, a smoke run on SQLite.
-test: install browser-deps check pytest smoke
+test: install system-deps check pytest smoke
 
-browser-deps:
-	@bash scripts/ensure-browser.sh
+system-deps:
+	@bash scripts/ensure-system-deps.sh
+
+browser-deps: system-deps
 
 check: lint typecheck
 

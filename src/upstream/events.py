@@ -3,6 +3,10 @@
 Upstream apps (tickets) announce what happened; downstream apps (sla, channels, kb …) react. Subscribers are named
 by dotted path in SUBSCRIBERS so that `tickets` never imports a downstream app and no import cycle runs back up the
 dependency chain. Handlers run after the surrounding transaction commits, so a rolled-back change announces nothing.
+
+A few reactions must be written in the *same* transaction as the change (the email outbox: a reply and the email that
+carries it are committed together or not at all). Those subscribers are listed in IN_TRANSACTION and run inside
+`emit`, before it returns; an exception there rolls the whole change back.
 """
 
 from __future__ import annotations
@@ -24,6 +28,11 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "ticket.created": [SLA_RECOMPUTE],
     "ticket.updated": [SLA_RECOMPUTE],
     "ticket.message_added": [SLA_RECOMPUTE],
+}
+
+# event name -> dotted paths of handlers that run inside the emitting transaction.
+IN_TRANSACTION: dict[str, list[str]] = {
+    "ticket.message_added": ["upstream.channels.email.outbound.on_message_added"],
 }
 
 
@@ -55,7 +64,9 @@ def dispatch_now(event: Event) -> None:
 
 
 def emit(name: str, **payload: Any) -> None:
-    """Announce an event; subscribers run once the current transaction commits."""
+    """Announce an event: in-transaction subscribers run now, the others once the current transaction commits."""
     event = Event(name, payload)
     handlers_for(name)  # fail fast on an undeclared event name
+    for path in IN_TRANSACTION.get(name, []):
+        _resolve(path)(event)
     transaction.on_commit(lambda: dispatch_now(event))

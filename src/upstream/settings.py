@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "upstream.tickets",
     "upstream.sla",
     "upstream.notifications",
+    "upstream.channels.email",
 ]
 
 MIDDLEWARE = [

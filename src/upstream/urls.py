@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("upstream.tickets.urls")),
     path("", include("upstream.sla.urls")),
     path("", include("upstream.notifications.urls")),
+    path("", include("upstream.channels.email.urls")),
 ]

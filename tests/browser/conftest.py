@@ -41,3 +41,8 @@ def browser() -> Iterator[object]:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# Real mail servers for the email round trip: a private Dovecot (IMAP) and an aiosmtpd sink (SMTP).
+from upstream.channels.email.tests.dovecot import dovecot  # noqa: E402,F401
+from upstream.notifications.tests.smtp_sink import smtp_certificate, smtp_sink, smtp_sink_factory  # noqa: E402,F401

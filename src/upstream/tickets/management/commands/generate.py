@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from upstream.channels.email.demo import load_email_demo
 from upstream.core import clock
 from upstream.sla.demo import load_sla_demo
 from upstream.sla.demo_escalations import load_escalation_demo
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             load_sla_demo(now=now, by=reference.admin)
             load_escalation_demo()
             loaded = load_demo(reference, now=now, count=options["demo_tickets"], out=self.stdout)
+            load_email_demo(now=clock.now())
             # The tickets were played at past instants; their SLA state is computed once more at the real now.
             recompute(Ticket.objects.values_list("id", flat=True), clock.now())
             self.stdout.write(

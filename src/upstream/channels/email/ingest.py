@@ -1,0 +1,184 @@
+"""Every inbound path (IMAP fetch, MTA pipe, SMTP receiver) ends here: store the raw bytes, dedupe, then route.
+
+Nothing is lost: the raw message is written to storage and recorded before any interpretation. If interpreting it
+fails, the record stays, marked quarantined with the error, for an admin to download or retry. Only a failure to
+*store* (database or disk unavailable) is temporary: it raises TemporaryFailure so the sender (MTA, IMAP loop, SMTP
+client) keeps the message and tries again later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from django.core.files import File
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+
+from upstream.channels.email import routing
+from upstream.channels.email.models import InboundEmail, InboundStatus, Mailbox
+from upstream.channels.email.parsing import ParsedEmail, parse_file
+from upstream.core import clock
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+# Spooled in memory up to this size, then on disk: a 25 MB message never sits in memory twice.
+SPOOL_IN_MEMORY = 4 << 20
+# Errors that mean "try again later", not "this message is bad".
+TEMPORARY_ERRORS = (OperationalError, InterfaceError, OSError)
+
+
+class TemporaryFailure(Exception):
+    """The message could not be stored now; whoever delivered it should keep it and retry."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    inbound: InboundEmail
+    duplicate: bool
+
+
+@dataclass
+class _Spooled:
+    file: IO[bytes]
+    sha256: str
+    size: int
+
+
+def _spool(source: IO[bytes] | bytes, spool: IO[bytes]) -> _Spooled:
+    """Copy the message into `spool` in chunks, hashing as it goes."""
+    digest = hashlib.sha256()
+    size = 0
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        spool.write(data)
+        digest.update(data)
+        size = len(data)
+    else:
+        while chunk := source.read(CHUNK):
+            spool.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    spool.seek(0)
+    return _Spooled(spool, digest.hexdigest(), size)
+
+
+def dedupe_key(message_id: str, sha256: str) -> str:
+    return f"mid:{message_id[:290]}" if message_id else f"sha256:{sha256}"
+
+
+def ingest(
+    source: IO[bytes] | bytes,
+    *,
+    via: str,
+    mailbox: Mailbox | None = None,
+    recipients: Sequence[str] = (),
+) -> IngestResult:
+    """Store one raw message and route it. Raises TemporaryFailure only when it could not be stored."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        return _ingest(_spool(source, spool), via=via, mailbox=mailbox, recipients=recipients)
+
+
+def _ingest(spooled: _Spooled, *, via: str, mailbox: Mailbox | None, recipients: Sequence[str]) -> IngestResult:
+    try:
+        try:
+            parsed = parse_file(spooled.file)
+            parse_error = ""
+        except Exception as exc:  # the parser promises not to raise; if it ever does, keep the message anyway
+            log.exception("parser failed")
+            parsed, parse_error = None, f"{type(exc).__name__}: {exc}"
+        spooled.file.seek(0)
+        key = dedupe_key(parsed.message_id if parsed else "", spooled.sha256)
+        existing = InboundEmail.objects.filter(dedupe_key=key).first()
+        if existing is not None:
+            if existing.status == InboundStatus.RECEIVED and parsed is not None:
+                # Stored by an earlier delivery that failed before routing it (temporary failure): route it now.
+                process(existing, parsed, recipients=recipients)
+            return IngestResult(existing, duplicate=True)
+        inbound = _store(spooled, parsed, key=key, via=via, mailbox=mailbox)
+        if inbound is None:  # a concurrent delivery of the same message won the race
+            return IngestResult(InboundEmail.objects.get(dedupe_key=key), duplicate=True)
+    except TEMPORARY_ERRORS as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+    if parsed is None:
+        _quarantine(inbound, parse_error)
+    else:
+        process(inbound, parsed, recipients=recipients)
+    return IngestResult(inbound, duplicate=False)
+
+
+def _store(
+    spooled: _Spooled, parsed: ParsedEmail | None, *, key: str, via: str, mailbox: Mailbox | None
+) -> InboundEmail | None:
+    inbound = InboundEmail(
+        mailbox=mailbox,
+        via=via,
+        dedupe_key=key,
+        message_id=(parsed.message_id if parsed else "")[:255],
+        sha256=spooled.sha256,
+        size=spooled.size,
+        from_address=(parsed.from_.email if parsed and parsed.from_ else "")[:254],
+        subject=(parsed.subject if parsed else "")[:250],
+        parse_problems=(parsed.errors[:50] if parsed else []),
+        received_at=clock.now(),
+    )
+    inbound.raw.save(f"{spooled.sha256}.eml", File(spooled.file), save=False)
+    try:
+        with transaction.atomic():
+            inbound.save()
+    except IntegrityError:
+        inbound.raw.delete(save=False)
+        return None
+    return inbound
+
+
+def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> InboundEmail:
+    """Route a stored message to a ticket (or record it as ignored, a bounce, refused). Never raises for bad input:
+    a failure rolls back the routing and quarantines the message with the error."""
+    try:
+        with transaction.atomic():
+            outcome = routing.route(inbound, parsed, recipients=recipients)
+            inbound.status = outcome.status
+            inbound.ticket = outcome.ticket
+            inbound.ticket_message = outcome.message
+            inbound.machine_reasons = list(outcome.machine_reasons)
+            inbound.error = outcome.note
+            inbound.processed_at = clock.now()
+            inbound.save()
+    except (OperationalError, InterfaceError) as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:
+        log.warning("quarantined inbound email %s: %s", inbound.id, exc)
+        _quarantine(inbound, _describe(exc))
+    return inbound
+
+
+def _describe(exc: BaseException) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    location = f" (at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{location}"[:4000]
+
+
+def _quarantine(inbound: InboundEmail, error: str) -> None:
+    inbound.status = InboundStatus.QUARANTINED
+    inbound.error = error
+    inbound.processed_at = clock.now()
+    try:
+        inbound.save(update_fields=["status", "error", "processed_at"])
+    except DatabaseError as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def retry(inbound: InboundEmail) -> InboundEmail:
+    """Route a quarantined message again from its stored raw bytes (after a fix or a configuration change)."""
+    with inbound.raw.open("rb") as raw:
+        parsed = parse_file(raw)
+    inbound.attempts += 1
+    inbound.error = ""
+    inbound.save(update_fields=["attempts", "error"])
+    return process(inbound, parsed)

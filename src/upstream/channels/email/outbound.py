@@ -1,0 +1,192 @@
+"""Emails Upstream writes on a ticket: an agent's public reply to the requester and followers, the acknowledgement
+of a new emailed request, the refusal an unknown sender gets. Each is put in the outbox inside the transaction that
+wrote the message (see `upstream.events.IN_TRANSACTION`), threaded with the Message-IDs of the conversation, the
+ticket token in the subject and a per-ticket reply address, in the recipient's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from upstream.channels.email import matching
+from upstream.channels.email.models import AutoReply, Direction, Follower, InboundEmail, Mailbox, ThreadId
+from upstream.channels.email.parsing import ParsedEmail
+from upstream.core import clock
+from upstream.customers.models import Contact
+from upstream.events import Event
+from upstream.notifications.models import OutboundKind
+from upstream.notifications.outbox import make_message_id, queue_email
+from upstream.tickets.models import Attachment, Message, MessageKind, Ticket
+
+# At most this many automatic emails (acknowledgements, refusals) per sender per window: a loop that slips past
+# every header check still cannot become a flood.
+AUTO_REPLY_LIMIT = 3
+AUTO_REPLY_WINDOW = timedelta(hours=1)
+MAX_REFERENCES = 20
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def on_message_added(event: Event) -> None:
+    """An agent's public reply goes to the requester and the ticket's followers by email."""
+    message = (
+        Message.objects.select_related("ticket__requester__user", "ticket__organisation", "author_user")
+        .filter(id=event.payload["message_id"])
+        .first()
+    )
+    if message is None or message.kind != MessageKind.PUBLIC or message.author_user is None:
+        return
+    if not message.author_user.is_staff_member:
+        return
+    send_reply(message)
+
+
+def send_reply(message: Message) -> None:
+    ticket = message.ticket
+    requester = ticket.requester
+    followers = [e for e in Follower.objects.filter(ticket=ticket).values_list("email", flat=True)]
+    cc = [e for e in followers if e.lower() != requester.email.lower()]
+    mailbox = mailbox_of(ticket)
+    language = recipient_language(requester, ticket)
+    context = {"ticket": ticket, "message": message, "portal_url": _portal_url(ticket), "requester": requester}
+    text, html = _render("reply", context, language)
+    _queue_threaded(
+        ticket, mailbox, to=[requester.email], cc=cc, subject=_subject(ticket), text=text, html=html,
+        kind=OutboundKind.REPLY, language=language, message=message,
+        attachments=list(message.attachments.all()), auto=False,
+    )  # fmt: skip
+
+
+def send_acknowledgement(ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
+    """ "We have your request UP-10234": only from a mailbox that acknowledges, and rate-limited per sender."""
+    if mailbox is None or not mailbox.auto_acknowledge or parsed.from_ is None:
+        return
+    address = parsed.from_.email
+    if not _may_auto_reply(address, "ack"):
+        return
+    language = recipient_language(ticket.requester, ticket)
+    text, html = _render("acknowledgement", {"ticket": ticket, "portal_url": _portal_url(ticket)}, language)
+    _queue_threaded(
+        ticket, mailbox, to=[address], cc=[], subject=_subject(ticket), text=text, html=html,
+        kind=OutboundKind.AUTO_REPLY, language=language, message=None, attachments=[], auto=True,
+    )  # fmt: skip
+
+
+def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
+    """A polite refusal to a sender the mailbox does not accept mail from (never to machines: the caller checked)."""
+    if parsed.from_ is None or not _may_auto_reply(parsed.from_.email, "refusal"):
+        return
+    language = "zh-hans" if _CJK.search(parsed.subject + parsed.text[:2000]) else settings.LANGUAGE_CODE
+    sender = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
+    text, html = _render("refusal", {"subject": parsed.subject, "mailbox": sender}, language)
+    headers = _reply_headers(parsed.message_id, [*parsed.references, parsed.message_id])
+    with translation.override(language):
+        subject = f"{_('We could not accept your email')}: {parsed.subject}"[:250]
+    queue_email(
+        to=[parsed.from_.email], subject=subject, text=text, html=html,
+        from_email=_from_header(mailbox), headers=headers, kind=OutboundKind.REFUSAL,
+        language=language, auto_submitted=True,
+    )  # fmt: skip
+
+
+def _may_auto_reply(address: str, kind: str) -> bool:
+    now = clock.now()
+    recent = AutoReply.objects.filter(address__iexact=address, sent_at__gte=now - AUTO_REPLY_WINDOW).count()
+    if recent >= AUTO_REPLY_LIMIT:
+        return False
+    AutoReply.objects.create(address=address.lower(), kind=kind, sent_at=now)
+    return True
+
+
+def _queue_threaded(
+    ticket: Ticket,
+    mailbox: Mailbox | None,
+    *,
+    to: list[str],
+    cc: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    kind: str,
+    language: str,
+    message: Message | None,
+    attachments: list[Attachment],
+    auto: bool,
+) -> None:
+    domain = (mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1]
+    message_id = make_message_id(domain)
+    cited = list(
+        ThreadId.objects.filter(ticket=ticket).order_by("-created_at", "-id").values_list("message_id", "direction")
+    )
+    last_inbound = next((mid for mid, direction in cited if direction == Direction.INBOUND), None)
+    references = [mid for mid, _ in reversed(cited[:MAX_REFERENCES])]
+    reply_to = matching.plus_address(mailbox.address, ticket.reference) if mailbox else ""
+    queue_email(
+        to=to, cc=cc, subject=subject, text=text, html=html, from_email=_from_header(mailbox), reply_to=reply_to,
+        headers=_reply_headers(last_inbound or (references[-1] if references else ""), references),
+        message_id=message_id, attachments=attachments, ticket=ticket, message=message, kind=kind,
+        language=language, auto_submitted=auto,
+    )  # fmt: skip
+    ThreadId.objects.create(
+        message_id=message_id, ticket=ticket, ticket_message=message, direction=Direction.OUTBOUND,
+        created_at=clock.now(),
+    )  # fmt: skip
+
+
+def _reply_headers(in_reply_to: str, references: list[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+    refs = [r for r in references if r][-MAX_REFERENCES:]
+    if refs:
+        headers["References"] = " ".join(f"<{r}>" for r in refs)
+    return headers
+
+
+def _subject(ticket: Ticket) -> str:
+    return matching.with_token(ticket.subject, ticket.reference)
+
+
+def _from_header(mailbox: Mailbox | None) -> str:
+    if mailbox is None:
+        return settings.DEFAULT_FROM_EMAIL
+    name = mailbox.name.replace('"', "'")
+    return f'"{name}" <{mailbox.address}>' if name else mailbox.address
+
+
+def mailbox_of(ticket: Ticket) -> Mailbox | None:
+    """The mailbox the customer last wrote to on this ticket, else the first active one."""
+    latest = (
+        InboundEmail.objects.filter(ticket=ticket, mailbox__isnull=False)
+        .select_related("mailbox")
+        .order_by("-received_at")
+        .first()
+    )
+    if latest is not None and latest.mailbox is not None:
+        return latest.mailbox
+    return Mailbox.objects.filter(active=True).order_by("id").first()
+
+
+def recipient_language(contact: Contact, ticket: Ticket) -> str:
+    """The contact's chosen portal language, else the language they wrote the ticket in."""
+    user = contact.user
+    if user is not None and user.language:
+        return str(user.language)
+    return "zh-hans" if _CJK.search(ticket.subject) else settings.LANGUAGE_CODE
+
+
+def _portal_url(ticket: Ticket) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("tickets:portal_detail", kwargs={"ref": ticket.reference})
+
+
+def _render(name: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+    with translation.override(language):
+        text = render_to_string(f"email_channel/mail/{name}.txt", context)
+        html = render_to_string(f"email_channel/mail/{name}.html", context)
+    return text.strip() + "\n", html
