@@ -265,6 +265,23 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("organisation", "requester").get(id=ticket.id)
 
 
+def _open_for_reply(ticket: Ticket, body: str, body_html: str | None, uploads: Sequence[Upload]) -> tuple[Ticket, str]:
+    """Validate a public message and lock its ticket; a closed ticket takes no more messages."""
+    body = _check_body(body) if not body_html else body
+    validate_uploads(uploads)
+    locked = _lock(ticket)
+    if locked.status == Status.CLOSED:
+        raise Conflict("this ticket is closed; open a new ticket to continue")
+    return locked, body
+
+
+def _after_message(ticket: Ticket, original: Ticket, by: User | None, message: Message, target: str | None) -> None:
+    if target and target != ticket.status:
+        _set_status(ticket, by, target, message.created_at)
+    events.emit("ticket.message_added", ticket_id=ticket.id, message_id=message.id)
+    _copy_state(ticket, original)
+
+
 @transaction.atomic
 def reply(
     *,
@@ -277,11 +294,7 @@ def reply(
     body_html: str | None = None,
 ) -> Message:
     """A public reply, by an agent or by the customer."""
-    body = _check_body(body) if not body_html else body
-    validate_uploads(uploads)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise Conflict("this ticket is closed; open a new ticket to continue")
+    locked, body = _open_for_reply(ticket, body, body_html, uploads)
     now = clock.now()
     contact = None if by.is_staff_member else contact_of(by)
     message = _add_message(
@@ -298,10 +311,7 @@ def reply(
         if then_status is not None:
             raise Forbidden("customers cannot set a status with a reply")
         target = rules.status_after_customer_message(locked.status)
-    if target and target != locked.status:
-        _set_status(locked, by, target, now)
-    events.emit("ticket.message_added", ticket_id=locked.id, message_id=message.id)
-    _copy_state(locked, ticket)
+    _after_message(locked, ticket, by, message, target)
     return message
 
 
@@ -316,22 +326,13 @@ def contact_message(
     channel: str = Channel.EMAIL,
 ) -> Message:
     """A public message from a customer's contact who wrote in without a login (an emailed answer)."""
-    body = _check_body(body) if not body_html else body
-    validate_uploads(uploads)
-    locked = _lock(ticket)
-    if locked.status == Status.CLOSED:
-        raise Conflict("this ticket is closed; open a new ticket to continue")
-    now = clock.now()
+    locked, body = _open_for_reply(ticket, body, body_html, uploads)
     message = _add_message(
         locked, by=None, contact=contact, kind=MessageKind.PUBLIC, channel=channel, body=body,
-        body_html=body_html, uploads=uploads, at=now,
+        body_html=body_html, uploads=uploads, at=clock.now(),
     )  # fmt: skip
     log(locked, None, "replied", after={"message": message.id, "by_contact": contact.name})
-    target = rules.status_after_customer_message(locked.status)
-    if target and target != locked.status:
-        _set_status(locked, None, target, now)
-    events.emit("ticket.message_added", ticket_id=locked.id, message_id=message.id)
-    _copy_state(locked, ticket)
+    _after_message(locked, ticket, None, message, rules.status_after_customer_message(locked.status))
     return message
 
 

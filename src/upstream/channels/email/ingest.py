@@ -159,6 +159,8 @@ def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, routing.Unroutable):
+        return str(exc)
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     location = f" (at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
     return f"{type(exc).__name__}: {exc}{location}"[:4000]

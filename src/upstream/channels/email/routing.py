@@ -25,6 +25,10 @@ NO_SUBJECT = "(no subject)"
 EMPTY_BODY = "(the email had no text)"
 
 
+class Unroutable(Exception):
+    """The message is readable but cannot go anywhere (no sender): quarantined with this explanation."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str
@@ -49,7 +53,7 @@ def route(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[st
             return Outcome(InboundStatus.BOUNCE, ticket=ticket, machine_reasons=verdict.reasons)
         return Outcome(InboundStatus.IGNORED, machine_reasons=verdict.reasons)
     if parsed.from_ is None or not parsed.from_.email:
-        raise ValueError("the email has no usable sender address (From)")
+        raise Unroutable("the email has no usable sender address (From)")
 
     sender = parsed.from_
     all_recipients = [*recipients, *(a.email for a in parsed.to), *(a.email for a in parsed.cc)]

@@ -8,6 +8,7 @@ senders (it is a receiving MX for support addresses, like any inbound mail serve
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from argparse import ArgumentParser
@@ -59,6 +60,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE, help="largest message in bytes")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:
+            # aiosmtpd logs every connection at INFO; keep the console for what matters unless asked (-v 2).
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         controller = make_controller(
             deliver, host=options["host"], port=options["port"], max_size=options["max_size"], accept_rcpt=accept_rcpt
         )
