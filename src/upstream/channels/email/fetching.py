@@ -28,12 +28,17 @@ def settings_for(mailbox: Mailbox) -> imap.ImapSettings:
     if mailbox.uses_oauth2:
 
         def provider() -> str:
-            return oauth2.refresh_access_token(
+            token = oauth2.exchange_refresh_token(
                 token_url=mailbox.oauth2_token_url,
                 client_id=mailbox.oauth2_client_id,
                 client_secret=mailbox.oauth2_client_secret,
                 refresh_token=mailbox.oauth2_refresh_token,
             )
+            if token.refresh_token and token.refresh_token != mailbox.oauth2_refresh_token:
+                # Providers such as Microsoft rotate refresh tokens: keep the new one or the next fetch fails.
+                mailbox.oauth2_refresh_token = token.refresh_token
+                Mailbox.objects.filter(id=mailbox.id).update(oauth2_refresh_token=token.refresh_token)
+            return token.access_token
 
     return imap.ImapSettings(
         host=mailbox.imap_host,

@@ -101,6 +101,7 @@ class OAuthProvider:
     client_id: str = "upstream-test-client"
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> username
+    rotate: bool = False  # issue a new refresh token on every exchange (and revoke the one used)
     access_tokens: dict[str, str] = field(default_factory=dict)  # access token -> username
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (path, form) as received
     _server: ThreadingHTTPServer | None = None
@@ -179,7 +180,13 @@ class OAuthProvider:
                     )
                     return
                 access = provider.issue_access_token(user)
-                self._reply(200, {"access_token": access, "token_type": "Bearer", "expires_in": 3599})
+                reply: dict[str, object] = {"access_token": access, "token_type": "Bearer", "expires_in": 3599}
+                if provider.rotate:
+                    # Like Microsoft's identity platform: every exchange returns a new refresh token; the old one dies.
+                    with provider._lock:
+                        provider.refresh_tokens.pop(form.get("refresh_token", ""), None)
+                    reply["refresh_token"] = provider.grant(user)
+                self._reply(200, reply)
 
         self._server = ThreadingHTTPServer((HOST, 0), Handler)
         self._server.daemon_threads = True

@@ -84,3 +84,25 @@ def test_the_periodic_task_fetches_every_active_imap_mailbox(dovecot, imap_world
     dovecot.append(account, build(message_id="<periodic@acme.test>"))
     assert fetch_mailboxes.call() == 1
     assert Ticket.objects.count() == 1
+
+
+def test_an_oauth2_mailbox_fetches_and_keeps_a_rotated_refresh_token(dovecot):
+    account = dovecot.add_user("oauth")
+    dovecot.oauth.rotate = True
+    try:
+        first = dovecot.oauth.grant(account.username)
+        world = make_mail_world(
+            imap_host="127.0.0.1", imap_port=dovecot.imap_port, imap_security=Security.NONE,
+            imap_username=account.username, oauth2_token_url=dovecot.oauth.token_url,
+            oauth2_client_id=dovecot.oauth.client_id, oauth2_client_secret=dovecot.oauth.client_secret,
+            oauth2_refresh_token=first,
+        )  # fmt: skip
+        dovecot.append(account, build(message_id="<oauth1@acme.test>"))
+        assert fetching.fetch_mailbox(world.mailbox).startswith("1 processed")
+        world.mailbox.refresh_from_db()
+        assert world.mailbox.oauth2_refresh_token not in ("", first)
+        dovecot.append(account, build(message_id="<oauth2@acme.test>", subject="second"))
+        assert fetching.fetch_mailbox(world.mailbox).startswith("1 processed")  # the stored, rotated token works
+        assert Ticket.objects.count() == 2
+    finally:
+        dovecot.oauth.rotate = False
