@@ -5,6 +5,7 @@ import pytest
 
 from upstream.channels.email.models import InboundStatus
 from upstream.channels.email.tests.mail_world import build, deliver, make_mail_world
+from upstream.core.testing import PASSWORD
 from upstream.notifications.models import EmailAddressState, OutboundEmail
 from upstream.notifications.outbox import is_undeliverable
 from upstream.tickets import services
@@ -101,3 +102,15 @@ def test_a_soft_bounce_is_counted_but_the_address_stays_deliverable():
     deliver(_dsn_for(sent.message_id, "li.na@acme.test", "5.2.2", "552 5.2.2 Mailbox full"), world.mailbox)
     assert not is_undeliverable("li.na@acme.test")
     assert EmailAddressState.objects.get(email="li.na@acme.test").soft_bounces == 1
+
+
+def test_the_ticket_page_warns_that_the_requesters_address_bounces(client):
+    world = make_mail_world(auto_acknowledge=False)
+    deliver(build(), world.mailbox)
+    ticket = Ticket.objects.get()
+    services.reply(by=world.agent, ticket=ticket, body="Answer")
+    sent = OutboundEmail.objects.get(kind="reply")
+    deliver(_dsn_for(sent.message_id, "li.na@acme.test", "5.1.1", "550 5.1.1 User unknown"), world.mailbox)
+    client.login(username=world.agent.username, password=PASSWORD)
+    page = client.get(f"/tickets/{ticket.reference}/").content.decode()
+    assert "Emails to this address bounce" in page and "5.1.1" in page
