@@ -104,7 +104,8 @@ def _plan_id(ticket: Ticket) -> int | None:
 
 
 def _message_event(message: Message) -> targets.Event:
-    if message.kind == MessageKind.INTERNAL:
+    if message.kind == MessageKind.INTERNAL or message.automated:
+        # The answer bot's offer is not a person's response: no SLA target is met by it.
         return targets.InternalNote(message.created_at)
     # A message on behalf of a contact (portal, email, the opening request) is the customer speaking.
     if message.author_contact_id is not None:
@@ -206,7 +207,7 @@ def load_histories(tickets: Sequence[Ticket], book: PolicyBook | None = None) ->
     by_origin: dict[int, list[Message]] = defaultdict(list)
     for message in (
         Message.objects.filter(scope)
-        .only("id", "ticket_id", "merged_from_id", "kind", "author_contact_id", "created_at")
+        .only("id", "ticket_id", "merged_from_id", "kind", "author_contact_id", "automated", "created_at")
         .order_by("created_at", "id")
     ):
         by_origin[message.merged_from_id or message.ticket_id].append(message)

@@ -199,6 +199,9 @@ class Message(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("sanitised HTML"))
     created_at = models.DateTimeField(_("created"))
+    # Written by Upstream itself (the answer bot offering articles): shown to the customer, but never a response by
+    # a person, so the SLA clock keeps running from the original request.
+    automated = models.BooleanField(_("automated"), default=False)
     # The ticket this message was first written on, when a merge moved it here (null: written on this ticket). The
     # SLA engine replays it as part of that ticket's history.
     merged_from = models.ForeignKey(
@@ -225,6 +228,8 @@ class Message(models.Model):
             return self.author_contact.name
         if self.author_user is not None:
             return self.author_user.display_name
+        if self.automated:
+            return str(_("Upstream assistant"))
         return str(_("Unknown"))
 
     @property

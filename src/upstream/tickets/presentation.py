@@ -24,6 +24,7 @@ _ACTIONS = {
     "created": gettext_lazy("opened the ticket"),
     "replied": gettext_lazy("posted a public reply"),
     "noted": gettext_lazy("added an internal note"),
+    "automated_reply": gettext_lazy("offered knowledge-base articles"),
 }
 
 

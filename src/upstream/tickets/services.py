@@ -243,6 +243,7 @@ def _add_message(
     body_html: str | None,
     uploads: Sequence[Upload],
     at: Any,
+    automated: bool = False,
 ) -> Message:
     html = sanitise(body_html) if body_html else text_to_html(body)
     text = body if not body_html else (body or html_to_text(html))
@@ -255,6 +256,7 @@ def _add_message(
         body_text=text,
         body_html=html,
         created_at=at,
+        automated=automated,
     )
     store_attachments(message, uploads)
     return message
@@ -333,6 +335,20 @@ def contact_message(
     )  # fmt: skip
     log(locked, None, "replied", after={"message": message.id, "by_contact": contact.name})
     _after_message(locked, ticket, None, message, rules.status_after_customer_message(locked.status))
+    return message
+
+
+@transaction.atomic
+def automated_reply(*, ticket: Ticket, body: str, body_html: str | None = None) -> Message:
+    """A public message written by Upstream itself (the answer bot). It changes no status and is not a response:
+    the ticket still waits for a person, with its SLA running from the original request."""
+    locked, body = _open_for_reply(ticket, body, body_html, ())
+    message = _add_message(
+        locked, by=None, contact=None, kind=MessageKind.PUBLIC, channel=locked.channel, body=body,
+        body_html=body_html, uploads=(), at=clock.now(), automated=True,
+    )  # fmt: skip
+    log(locked, None, "automated_reply", after={"message": message.id})
+    _after_message(locked, ticket, None, message, None)
     return message
 
 

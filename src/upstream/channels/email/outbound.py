@@ -40,14 +40,17 @@ def on_message_added(event: Event) -> None:
         .filter(id=event.payload["message_id"])
         .first()
     )
-    if message is None or message.kind != MessageKind.PUBLIC or message.author_user is None:
+    if message is None or message.kind != MessageKind.PUBLIC:
         return
-    if not message.author_user.is_staff_member:
+    if message.automated:  # the answer bot's offer: automatic mail, marked so
+        send_reply(message, automatic=True)
+        return
+    if message.author_user is None or not message.author_user.is_staff_member:
         return
     send_reply(message)
 
 
-def send_reply(message: Message) -> None:
+def send_reply(message: Message, *, automatic: bool = False) -> None:
     ticket = message.ticket
     requester = ticket.requester
     followers = [e for e in Follower.objects.filter(ticket=ticket).values_list("email", flat=True)]
@@ -58,8 +61,8 @@ def send_reply(message: Message) -> None:
     text, html = _render("reply", context, language)
     _queue_threaded(
         ticket, mailbox, to=[requester.email], cc=cc, subject=_subject(ticket), text=text, html=html,
-        kind=OutboundKind.REPLY, language=language, message=message,
-        attachments=list(message.attachments.all()), auto=False,
+        kind=OutboundKind.AUTO_REPLY if automatic else OutboundKind.REPLY, language=language, message=message,
+        attachments=list(message.attachments.all()), auto=automatic,
     )  # fmt: skip
 
 

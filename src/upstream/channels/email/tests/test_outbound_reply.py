@@ -83,3 +83,14 @@ def test_a_portal_ticket_reply_is_emailed_too():
     email = OutboundEmail.objects.get(kind="reply")
     assert email.to == ["portal.user@acme.test"]
     assert "In-Reply-To" not in email.headers
+
+
+def test_an_automated_reply_is_emailed_as_automatic_mail():
+    make_mail_world(auto_acknowledge=False)
+    deliver(build(message_id="<bot@acme.test>"))
+    ticket = Ticket.objects.get()
+    services.automated_reply(ticket=ticket, body="These articles may answer your question.")
+    email = OutboundEmail.objects.get(kind="auto_reply")
+    assert email.headers["Auto-Submitted"] == "auto-replied"
+    assert email.headers["In-Reply-To"] == "<bot@acme.test>"
+    assert "These articles" in email.body_text
