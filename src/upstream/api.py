@@ -203,6 +203,7 @@ def _register_routers() -> None:
     api.add_router("/contracts", contracts, tags=["customers"])
     api.add_router("/products", products, tags=["customers"])
     api.add_router("/me", me, tags=["accounts"])
+    api.add_router("/kb", "upstream.kb.api.kb", tags=["knowledge base"])
 
 
 _register_routers()

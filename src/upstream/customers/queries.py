@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from upstream.accounts.models import User
@@ -123,3 +125,14 @@ def current_contract(organisation: Organisation, on: date) -> Contract | None:
     return entitling_contract(organisation, None, on) or (
         Contract.objects.filter(organisation=organisation).select_related("plan").order_by("-ends_on").first()
     )
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def preferred_language(contact: Contact, sample: str = "") -> str:
+    """The language to write to a contact in: their chosen portal language, else the language of what they wrote
+    (`sample`, e.g. their ticket's subject), else the site default."""
+    if contact.user_id is not None and contact.user is not None and contact.user.language:
+        return str(contact.user.language)
+    return "zh-hans" if _CJK.search(sample) else settings.LANGUAGE_CODE

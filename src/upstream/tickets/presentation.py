@@ -25,6 +25,8 @@ _ACTIONS = {
     "replied": gettext_lazy("posted a public reply"),
     "noted": gettext_lazy("added an internal note"),
     "automated_reply": gettext_lazy("offered knowledge-base articles"),
+    "confirmed_solved": gettext_lazy("confirmed that an offered article answered the question"),
+    "asked_for_a_person": gettext_lazy("asked for a person after the offered articles"),
 }
 
 

@@ -212,7 +212,8 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
         access_notes=new.intake.access_notes.strip(),
         created_at=now,
     )
-    _set_tags(ticket, new.tags)
+    if new.tags:  # a new ticket has none to replace: skip the read
+        _set_tags(ticket, new.tags)
     message = _add_message(
         ticket,
         by=by,
@@ -229,6 +230,7 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
         created["by_contact"] = new.requester.name  # wrote in without a login (email): named in the activity log
     log(ticket, by, "created", after=created)
     events.emit("ticket.created", ticket_id=ticket.id, message_id=message.id)
+    ticket.opening_message = message  # type: ignore[attr-defined]  # for channels that record it (email)
     return ticket
 
 
@@ -350,6 +352,19 @@ def automated_reply(*, ticket: Ticket, body: str, body_html: str | None = None) 
     log(locked, None, "automated_reply", after={"message": message.id})
     _after_message(locked, ticket, None, message, None)
     return message
+
+
+@transaction.atomic
+def resolve_on_confirmation(*, ticket: Ticket) -> bool:
+    """The requester confirmed (through a signed link) that an offered answer solved the request: resolve it.
+    False when the ticket has moved on (already resolved, closed, or being worked on by a person)."""
+    locked = _lock(ticket)
+    if locked.status not in (Status.NEW, Status.WAITING_CUSTOMER):
+        return False
+    _set_status(locked, None, Status.RESOLVED, clock.now())
+    log(locked, None, "confirmed_solved", after={"by_contact": locked.requester.name})
+    _copy_state(locked, ticket)
+    return True
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from upstream.channels.email.demo import load_email_demo
 from upstream.core import clock
+from upstream.kb.demo import load_kb_demo
 from upstream.sla.demo import load_sla_demo
 from upstream.sla.demo_escalations import load_escalation_demo
 from upstream.sla.runtime import recompute
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             load_escalation_demo()
             loaded = load_demo(reference, now=now, count=options["demo_tickets"], out=self.stdout)
             load_email_demo(now=clock.now())
+            load_kb_demo(by=reference.admin)
             # The tickets were played at past instants; their SLA state is computed once more at the real now.
             recompute(Ticket.objects.values_list("id", flat=True), clock.now())
             self.stdout.write(

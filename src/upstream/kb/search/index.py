@@ -1,0 +1,409 @@
+"""Writing the index: reindex a batch of documents, rebuild a kind, schedule a reindex from a save, catch up.
+
+A batch is a handful of statements whatever its size: read the existing rows, delete their postings, upsert the
+documents, insert the postings (COPY on PostgreSQL), clear the pending rows. Documents are analysed in Python before
+the transaction opens, so locks are held only for the writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Avg, Count
+
+from upstream.core import clock
+from upstream.kb.search import analysis, weights
+from upstream.kb.search.models import Document, Pending, Posting, Stats
+from upstream.kb.search.sources import ChangeTracking, SourceDoc, get_source, kinds
+
+log = logging.getLogger(__name__)
+
+TITLE_STORED = 500
+BODY_STORED = 4000  # what snippets are cut from; the whole body is indexed up to BODY_INDEXED
+BODY_INDEXED = 100_000
+SORT_COPY = True
+PENDING_GRACE = timedelta(seconds=30)  # the catch-up job leaves fresh pending rows to their own task
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    doc: SourceDoc
+    title_terms: Counter[str]
+    body_terms: Counter[str]
+    title_length: int
+    body_length: int
+    signature: str = ""
+
+
+def signature(doc: SourceDoc) -> str:
+    """What a document's postings depend on, hashed (the statistics aside: weights follow them at the next change
+    or rebuild, as they always lagged between refreshes)."""
+    facts = f"{doc.kind}\0{doc.visibility}\0{doc.language}\0{doc.organisation_id}\0{sorted(doc.product_ids)}\0"
+    digest = hashlib.blake2b(facts.encode(), digest_size=16)
+    digest.update(doc.title[:TITLE_STORED].encode())
+    digest.update(b"\0")
+    digest.update(doc.body[:BODY_INDEXED].encode())
+    return digest.hexdigest()
+
+
+def analyse(doc: SourceDoc) -> Analysed:
+    title = analysis.tokens(doc.title[:TITLE_STORED])
+    body = analysis.tokens(doc.body[:BODY_INDEXED])
+    return Analysed(doc, Counter(title), Counter(body), len(title), len(body), signature(doc))
+
+
+def current_stats() -> Stats:
+    stats = Stats.objects.filter(id=1).first()
+    return stats or Stats(id=1)
+
+
+def refresh_stats() -> Stats:
+    """Recount the collection (one aggregate over the document table) and store it for queries and indexing."""
+    agg = Document.objects.aggregate(n=Count("id"), title=Avg("title_length"), body=Avg("body_length"))
+    stats = current_stats()
+    stats.documents = agg["n"] or 0
+    stats.avg_title_length = float(agg["title"] or 8.0)
+    stats.avg_body_length = float(agg["body"] or 150.0)
+    stats.refreshed_at = clock.now()
+    stats.save()
+    return stats
+
+
+def _seed_stats(sample: Sequence[Analysed]) -> Stats:
+    """An empty index has no averages yet: take them from the first batch, so the first rebuild's weights are not
+    normalised against made-up lengths."""
+    stats = current_stats()
+    if stats.documents == 0 and sample:
+        stats.avg_title_length = max(1.0, sum(a.title_length for a in sample) / len(sample))
+        stats.avg_body_length = max(1.0, sum(a.body_length for a in sample) / len(sample))
+        stats.documents = len(sample)
+        stats.save()
+    return stats
+
+
+def _rows(doc_id: int, item: Analysed, stats: Stats) -> Iterator[tuple[Any, ...]]:
+    """(doc_id, term, weight, kind, visibility, language, organisation_id, product_mask) per distinct term:
+    weights.posting_weight inlined, its per-document length normalisation computed once per document."""
+    doc = item.doc
+    kind = weights.kind_code(doc.kind)
+    visibility = weights.VISIBILITY_CODES.get(doc.visibility, 2)  # unknown → the most restrictive
+    language = weights.LANGUAGE_CODES.get(doc.language, 0)
+    mask = weights.product_mask(doc.product_ids)
+    title_factor, body_factor = weights.field_factors(
+        item.title_length, item.body_length, stats.avg_title_length, stats.avg_body_length
+    )
+    k1, k1_plus_1 = weights.K1, weights.K1 + 1
+    title_terms, body_terms = item.title_terms, item.body_terms
+    for term in title_terms.keys() | body_terms.keys():
+        pseudo = title_factor * title_terms.get(term, 0) + body_factor * body_terms.get(term, 0)
+        yield doc_id, term, pseudo * k1_plus_1 / (k1 + pseudo), kind, visibility, language, doc.organisation_id, mask
+
+
+_NULL = "\\N"  # COPY's text format for NULL
+_COPY = (
+    "COPY kb_search_posting (term, doc_id, weight, kind, visibility, language, organisation_id, product_mask) "
+    "FROM STDIN"
+)
+
+
+def _insert_postings(rows: Iterable[tuple[Any, ...]]) -> None:
+    if connection.vendor == "postgresql":
+        # COPY with one text buffer: several times faster than a multi-row INSERT or psycopg's row-by-row writer.
+        # Terms are runs of letters and digits (analysis.py), so they never contain the tab, newline or backslash
+        # that COPY's text format escapes. Lines start with the term and are sorted, so the rows reach the
+        # (term, weight) index in key order: each leaf page is visited once per batch instead of once per row.
+        lines = [
+            f"{term}\t{doc_id}\t{weight!r}\t{kind}\t{visibility}\t{language}\t{_NULL if org is None else org}\t{mask}\n"
+            for doc_id, term, weight, kind, visibility, language, org, mask in rows
+        ]
+        if SORT_COPY:
+            lines.sort()
+        with connection.cursor() as cursor, cursor.cursor.copy(_COPY) as copy:
+            copy.write("".join(lines))
+        return
+    fields = ("doc_id", "term", "weight", "kind", "visibility", "language", "organisation_id", "product_mask")
+    Posting.objects.bulk_create((Posting(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=500)
+
+
+def _document(item: Analysed, now: datetime) -> Document:
+    doc = item.doc
+    return Document(
+        kind=doc.kind,
+        object_id=doc.object_id,
+        title=doc.title[:TITLE_STORED],
+        body=doc.body[:BODY_STORED],
+        url=doc.url[:500],
+        language=doc.language,
+        visibility=doc.visibility,
+        organisation_id=doc.organisation_id,
+        products="".join(f" {p}" for p in doc.product_ids)[:199] + " " if doc.product_ids else "",
+        extra=doc.extra,
+        title_length=item.title_length,
+        body_length=item.body_length,
+        source_updated_at=doc.updated_at,
+        indexed_at=now,
+        signature=item.signature,
+    )
+
+
+_DOC_FIELDS = [f.name for f in Document._meta.concrete_fields if f.name not in ("id", "kind", "object_id")]
+
+
+def write(
+    kind: str, ids: Sequence[int], docs: Sequence[SourceDoc], *, started: datetime | None = None, force: bool = False
+) -> int:
+    """Make the index hold exactly `docs` for these ids of `kind` (ids without a doc are removed). Returns the
+    number of documents written. The bulk entry point: reindex() and the bench call it. A document whose text and
+    filter facts are unchanged keeps its postings (its row is still rewritten: url, extra, status) unless `force`
+    (rebuild: every weight recomputed with the current statistics)."""
+    started = started or clock.now()
+    analysed = [analyse(doc) for doc in docs if doc.kind == kind]
+    stats = _seed_stats(analysed)
+    now = clock.now()
+    loaded = {a.doc.object_id for a in analysed}
+    id_list = sorted(set(ids) | loaded)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The index is derived data: a crash may lose the last fraction of a second of index writes, and with
+            # them the deletion of their pending rows (same transaction), so the catch-up job redoes them. Not
+            # waiting for the WAL flush matters most to the one-document tasks that follow every save.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # Locking the rows serialises two workers reindexing the same document (the second one waits here, then
+        # compares against what the first one wrote).
+        existing = {
+            object_id: (doc_id, sig)
+            for object_id, doc_id, sig in Document.objects.select_for_update()
+            .filter(kind=kind, object_id__in=id_list)
+            .values_list("object_id", "id", "signature")
+        }
+        gone = [existing[i][0] for i in id_list if i not in loaded and i in existing]
+        changed = [
+            a
+            for a in analysed
+            if force or a.doc.object_id not in existing or existing[a.doc.object_id][1] != a.signature
+        ]
+        stale = sorted(gone + [existing[a.doc.object_id][0] for a in changed if a.doc.object_id in existing])
+        if stale:
+            Posting.objects.filter(doc_id__in=stale).delete()
+        if gone:
+            Document.objects.filter(id__in=gone).delete()
+        if analysed:
+            documents = [_document(a, now) for a in analysed]
+            Document.objects.bulk_create(
+                documents,
+                update_conflicts=True,
+                unique_fields=["kind", "object_id"],
+                update_fields=_DOC_FIELDS,
+                batch_size=1000,
+            )
+            doc_ids = {d.object_id: d.pk for d in documents}
+            if any(pk is None for pk in doc_ids.values()):  # a backend that does not return upserted ids
+                doc_ids = dict(
+                    Document.objects.filter(kind=kind, object_id__in=sorted(loaded)).values_list("object_id", "id")
+                )
+            if changed:
+                _insert_postings(row for a in changed for row in _rows(doc_ids[a.doc.object_id], a, stats))
+        # Only what was queued before we loaded: a save committed meanwhile keeps its row for the next pass.
+        Pending.objects.filter(kind=kind, object_id__in=id_list, queued_at__lte=started).delete()
+    return len(analysed)
+
+
+def reindex(kind: str, ids: Sequence[int], *, force: bool = False) -> int:
+    """Load these ids from their source and bring the index up to date (what the task runs). Synchronous."""
+    if not ids:
+        return 0
+    started = clock.now()
+    docs = get_source(kind).load(list(ids))
+    return write(kind, ids, docs, started=started, force=force)
+
+
+def _batches(ids: Iterable[int], size: int) -> Iterable[list[int]]:
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def rebuild(kind: str | None = None, *, batch: int = 500, progress: Progress | None = None) -> int:
+    """Reindex every document of `kind` (or of every registered kind) from its source, and drop indexed documents
+    the source no longer has. Returns the number of documents indexed."""
+    selected = [kind] if kind else list(kinds())
+    wanted = {k: list(get_source(k).all_ids()) for k in selected}
+    total = sum(len(ids) for ids in wanted.values())
+    done = 0
+    if progress:
+        progress(0, total)
+    for k, ids in wanted.items():
+        keep = set(ids)
+        stale = [i for i in Document.objects.filter(kind=k).values_list("object_id", flat=True) if i not in keep]
+        for chunk in _batches(stale, batch):
+            write(k, chunk, [])
+        for chunk in _batches(ids, batch):
+            reindex(k, chunk, force=True)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    refresh_stats()
+    return done
+
+
+class _Queued(threading.local):
+    """Documents queued by this thread's open transaction, each with the savepoints open when its pending row was
+    written, and whether a flush waits for the commit."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.armed = False
+
+
+_queued = _Queued()
+_ENQUEUE_BATCHED = "upstream.kb.search.index.enqueue_collected"
+
+
+def _enqueue(items: dict[str, list[int]]) -> None:
+    try:
+        from upstream.kb.search.tasks import reindex_batch
+
+        reindex_batch.enqueue({kind: sorted(set(ids)) for kind, ids in items.items()})
+    except Exception:
+        # The pending rows are committed: the catch-up job will index the documents.
+        log.exception("could not enqueue search reindex of %s", {k: v[:5] for k, v in items.items()})
+
+
+def enqueue_collected(collected: list[dict[str, list[int]]]) -> None:
+    """The end of an `upstream.events.batch()`: every transaction's documents in one task."""
+    merged: dict[str, set[int]] = {}
+    for items in collected:
+        for kind, ids in items.items():
+            merged.setdefault(kind, set()).update(ids)
+    if merged:
+        _enqueue({kind: sorted(ids) for kind, ids in merged.items()})
+
+
+def _dispatch(items: dict[str, list[int]]) -> None:
+    from upstream import events
+
+    pending = getattr(events._batch, "pending", None)  # inside events.batch(): one task when the batch ends
+    if pending is not None:
+        pending[_ENQUEUE_BATCHED].append(items)
+    else:
+        _enqueue(items)
+
+
+def _flush() -> None:
+    """On commit: every document this transaction queued, in one task (several callbacks may be registered, in
+    savepoints since released; the first one takes everything)."""
+    _queued.armed = False
+    items, _queued.items = _queued.items, {}
+    grouped: dict[str, list[int]] = {}
+    for kind, object_id in items:
+        grouped.setdefault(kind, []).append(object_id)
+    if grouped:
+        _dispatch(grouped)
+
+
+def _surviving_flush(connection: Any, current: set[str]) -> bool:
+    """A flush callback is registered at this savepoint level or an enclosing one (so it runs exactly when what
+    is queued now commits)."""
+    if not _queued.armed:
+        return False
+    try:
+        return any(func is _flush and set(sids) <= current for sids, func, *_ in connection.run_on_commit)
+    except (AttributeError, TypeError, ValueError):  # Django internals changed: one task per call is fine too
+        return False
+
+
+def schedule_reindex(kind: str, object_id: int) -> None:
+    """Call inside a save's transaction. Records the document as pending in that transaction and enqueues the
+    reindex task once it commits; a rolled-back save indexes nothing. Never raises into the caller."""
+    schedule_reindex_many([(kind, object_id)])
+
+
+def schedule_reindex_many(items: Iterable[tuple[str, int]]) -> None:
+    """schedule_reindex for several documents: one statement for their pending rows (none for documents this
+    transaction has already queued), and one task per transaction however many saves queue documents (per
+    `upstream.events.batch()` inside one). Never raises into the caller."""
+    wanted = list(dict.fromkeys((kind, int(object_id)) for kind, object_id in items))
+    try:
+        connection = transaction.get_connection()
+        current = set(connection.savepoint_ids) if connection.in_atomic_block else set()
+        armed = connection.in_atomic_block and _surviving_flush(connection, current)
+    except Exception:
+        log.exception("could not inspect the transaction for the search reindex")
+        connection, current, armed = None, set(), False
+    # A row written at this level or an enclosing one survives exactly when this save does: no need to write again.
+    fresh = [item for item in wanted if not (armed and set(_queued.items.get(item, ("-",))) <= current)]
+    if fresh:
+        try:
+            # A savepoint: a failed write here must not abort the caller's transaction (PostgreSQL would refuse
+            # every statement after an error), and the save must succeed whatever happens to the index.
+            with transaction.atomic():
+                now = clock.now()
+                Pending.objects.bulk_create(
+                    [Pending(kind=kind, object_id=object_id, queued_at=now) for kind, object_id in fresh],
+                    update_conflicts=True,
+                    unique_fields=["kind", "object_id"],
+                    update_fields=["queued_at"],
+                )
+        except Exception:
+            log.exception("could not queue search reindex of %s", fresh)
+    try:
+        if connection is None or not connection.in_atomic_block:
+            grouped: dict[str, list[int]] = {}
+            for kind, object_id in wanted:
+                grouped.setdefault(kind, []).append(object_id)
+            transaction.on_commit(partial(_dispatch, grouped))  # autocommit: runs now
+            return
+        sids = tuple(connection.savepoint_ids)
+        for item in fresh:
+            _queued.items[item] = sids
+        for item in wanted:
+            _queued.items.setdefault(item, sids)
+        if not armed:
+            _queued.armed = True
+            transaction.on_commit(_flush)
+    except Exception:
+        log.exception("could not schedule search reindex of %s", wanted)
+
+
+def catch_up(*, now: datetime | None = None, batch: int = 500) -> int:
+    """The periodic repair: index what is still pending after the grace period (a lost or failed task), what
+    change-tracking sources changed since the last pass, then recount the statistics."""
+    now = now or clock.now()
+    done = 0
+    pending: dict[str, list[int]] = {}
+    for kind, object_id in Pending.objects.filter(queued_at__lt=now - PENDING_GRACE).values_list("kind", "object_id"):
+        pending.setdefault(kind, []).append(object_id)
+    stats = current_stats()
+    if stats.refreshed_at is not None:
+        since = stats.refreshed_at - timedelta(minutes=1)  # overlap: a commit can land just before the stamp
+        for kind in kinds():
+            source = get_source(kind)
+            if isinstance(source, ChangeTracking):
+                pending.setdefault(kind, []).extend(source.changed_since(since))
+    for kind, ids in pending.items():
+        try:
+            get_source(kind)
+        except KeyError:
+            log.warning("dropping pending search rows of unregistered kind %r", kind)
+            Pending.objects.filter(kind=kind).delete()
+            continue
+        for chunk in _batches(sorted(set(ids)), batch):
+            try:
+                done += reindex(kind, chunk)
+            except Exception:
+                log.exception("search catch-up failed for %s %s…", kind, chunk[:5])
+    refresh_stats()
+    return done

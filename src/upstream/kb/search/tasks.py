@@ -1,0 +1,25 @@
+"""Search background work: reindex documents after a save (enqueued by schedule_reindex on commit, once per
+transaction: reindex_batch; reindex_documents is kept for tasks queued before), and the
+periodic catch-up (registered in SearchConfig.ready) that repairs whatever a lost or failed task left behind."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from upstream.kb.search import index
+
+
+@task()
+def reindex_documents(kind: str, ids: list[int]) -> int:
+    return index.reindex(kind, ids)
+
+
+@task()
+def reindex_batch(items: dict[str, list[int]]) -> int:
+    """What one transaction (or one events.batch()) queued: {kind: ids}."""
+    return sum(index.reindex(kind, ids) for kind, ids in items.items() if ids)
+
+
+@task()
+def catch_up() -> int:
+    return index.catch_up()
