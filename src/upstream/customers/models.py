@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from upstream.core.models import TimeStampedModel
@@ -89,6 +90,8 @@ class Contact(TimeStampedModel):
         ordering = ["name"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        # Inbound email finds the sender case-insensitively (`email__iexact`): this index serves that lookup.
+        indexes = [models.Index(Upper("email"), name="contact_email_upper")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
+
 from upstream.channels.email.models import Follower, Mailbox, UnknownSenders
 from upstream.channels.email.parsing import Address
 from upstream.customers.models import Contact, Membership, Organisation, OrganisationDomain
@@ -29,7 +31,8 @@ def _domain(email: str) -> str:
 
 
 def _organisation_by_domain(email: str) -> Organisation | None:
-    domain = OrganisationDomain.objects.filter(domain__iexact=_domain(email)).select_related("organisation").first()
+    # Domains are stored lower-case (OrganisationDomain.save): an exact match uses the unique index.
+    domain = OrganisationDomain.objects.filter(domain=_domain(email)).select_related("organisation").first()
     return domain.organisation if domain else None
 
 
@@ -75,18 +78,17 @@ def place_sender(sender: Address, contact: Contact | None, mailbox: Mailbox | No
 
 
 def _preferred_membership(contact: Contact) -> Membership | None:
-    """A contact in several organisations writes for the one owning their email domain, else the oldest."""
-    memberships = list(Membership.objects.filter(contact=contact).select_related("organisation").order_by("id"))
-    domain = _domain(contact.email)
-    owned = set(
-        OrganisationDomain.objects.filter(
-            domain__iexact=domain, organisation_id__in=[m.organisation_id for m in memberships]
-        ).values_list("organisation_id", flat=True)
+    """A contact in several organisations writes for the one owning their email domain, else the oldest (one query)."""
+    owns_domain = Exists(
+        OrganisationDomain.objects.filter(organisation=OuterRef("organisation"), domain=_domain(contact.email))
     )
-    for membership in memberships:
-        if membership.organisation_id in owned:
-            return membership
-    return memberships[0] if memberships else None
+    return (
+        Membership.objects.filter(contact=contact)
+        .select_related("organisation")
+        .annotate(owns_domain=owns_domain)
+        .order_by("-owns_domain", "id")
+        .first()
+    )
 
 
 def colleague(organisation: Organisation, address: Address) -> Contact | None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 
+from upstream import events
 from upstream.channels.email import imap, oauth2
 from upstream.channels.email.ingest import TemporaryFailure, ingest
 from upstream.channels.email.models import Mailbox, Via
@@ -79,7 +80,9 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = BATCH) -> str:
     error = ""
     count = 0
     try:
-        report = imap.fetch(settings_for(mailbox), handle, limit=limit)
+        # SLA recomputes of every touched ticket happen once, after the whole batch (events.batch).
+        with events.batch():
+            report = imap.fetch(settings_for(mailbox), handle, limit=limit)
         count = report.processed
         error = "; ".join(report.errors)[:2000]
         summary = f"{report.processed} processed, {report.kept} kept for later, {len(report.errors)} errors"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.core.files import File
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from upstream.channels.email import routing
 from upstream.channels.email.models import InboundEmail, InboundStatus, Mailbox
@@ -93,32 +93,35 @@ def _ingest(spooled: _Spooled, *, via: str, mailbox: Mailbox | None, recipients:
             log.exception("parser failed")
             parsed, parse_error = None, f"{type(exc).__name__}: {exc}"
         spooled.file.seek(0)
-        key = dedupe_key(parsed.message_id if parsed else "", spooled.sha256)
-        existing = InboundEmail.objects.filter(dedupe_key=key).first()
+        inbound = _record(spooled, parsed, via=via, mailbox=mailbox)
+        # One transaction per message: the record, its raw bytes' name and what it became commit together, and
+        # only then may the sender (IMAP flag, MTA exit code, SMTP 250) consider it delivered.
+        existing = _already_stored(inbound)
         if existing is not None:
-            if existing.status == InboundStatus.RECEIVED and parsed is not None:
-                # Stored by an earlier delivery that failed before routing it (temporary failure): route it now.
-                process(existing, parsed, recipients=recipients)
             return IngestResult(existing, duplicate=True)
-        inbound = _store(spooled, parsed, key=key, via=via, mailbox=mailbox)
-        if inbound is None:  # a concurrent delivery of the same message won the race
-            return IngestResult(InboundEmail.objects.get(dedupe_key=key), duplicate=True)
+        try:
+            with transaction.atomic():
+                if parsed is None:
+                    _mark_quarantined(inbound, parse_error)
+                else:
+                    _route(inbound, parsed, recipients)
+                inbound.save()  # last: its unique key makes a concurrent second delivery fail as a whole
+        except IntegrityError:
+            existing = _already_stored(inbound)
+            if existing is None:
+                raise
+            return IngestResult(existing, duplicate=True)
     except TEMPORARY_ERRORS as exc:
         raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-    if parsed is None:
-        _quarantine(inbound, parse_error)
-    else:
-        process(inbound, parsed, recipients=recipients)
     return IngestResult(inbound, duplicate=False)
 
 
-def _store(
-    spooled: _Spooled, parsed: ParsedEmail | None, *, key: str, via: str, mailbox: Mailbox | None
-) -> InboundEmail | None:
+def _record(spooled: _Spooled, parsed: ParsedEmail | None, *, via: str, mailbox: Mailbox | None) -> InboundEmail:
+    """The unsaved record, its raw bytes already written to storage (a duplicate's copy is removed again)."""
     inbound = InboundEmail(
         mailbox=mailbox,
         via=via,
-        dedupe_key=key,
+        dedupe_key=dedupe_key(parsed.message_id if parsed else "", spooled.sha256),
         message_id=(parsed.message_id if parsed else "")[:255],
         sha256=spooled.sha256,
         size=spooled.size,
@@ -128,18 +131,19 @@ def _store(
         received_at=clock.now(),
     )
     inbound.raw.save(f"{spooled.sha256}.eml", File(spooled.file), save=False)
-    try:
-        with transaction.atomic():
-            inbound.save()
-    except IntegrityError:
-        inbound.raw.delete(save=False)
-        return None
     return inbound
 
 
-def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> InboundEmail:
-    """Route a stored message to a ticket (or record it as ignored, a bounce, refused). Never raises for bad input:
-    a failure rolls back the routing and quarantines the message with the error."""
+def _already_stored(inbound: InboundEmail) -> InboundEmail | None:
+    """The stored record of the same message, if any (this delivery's copy of the raw bytes is then removed)."""
+    existing = InboundEmail.objects.filter(dedupe_key=inbound.dedupe_key).first()
+    if existing is not None:
+        inbound.raw.delete(save=False)
+    return existing
+
+
+def _route(inbound: InboundEmail, parsed: ParsedEmail, recipients: Sequence[str]) -> None:
+    """Route inside a savepoint; an error rolls the routing back and quarantines the (kept) record instead."""
     try:
         with transaction.atomic():
             outcome = routing.route(inbound, parsed, recipients=recipients)
@@ -149,12 +153,21 @@ def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[
             inbound.machine_reasons = list(outcome.machine_reasons)
             inbound.error = outcome.note
             inbound.processed_at = clock.now()
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        log.warning("quarantined inbound email from %s: %s", inbound.from_address or "(no sender)", exc)
+        _mark_quarantined(inbound, _describe(exc))
+
+
+def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> InboundEmail:
+    """Route a stored message (again). Never raises for bad input: it ends quarantined with the error."""
+    try:
+        with transaction.atomic():
+            _route(inbound, parsed, recipients)
             inbound.save()
     except (OperationalError, InterfaceError) as exc:
         raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-    except Exception as exc:
-        log.warning("quarantined inbound email %s: %s", inbound.id, exc)
-        _quarantine(inbound, _describe(exc))
     return inbound
 
 
@@ -166,14 +179,10 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{location}"[:4000]
 
 
-def _quarantine(inbound: InboundEmail, error: str) -> None:
+def _mark_quarantined(inbound: InboundEmail, error: str) -> None:
     inbound.status = InboundStatus.QUARANTINED
     inbound.error = error
     inbound.processed_at = clock.now()
-    try:
-        inbound.save(update_fields=["status", "error", "processed_at"])
-    except DatabaseError as exc:
-        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
 
 
 def retry(inbound: InboundEmail) -> InboundEmail:

@@ -20,6 +20,7 @@ from upstream.channels.email.models import AutoReply, Direction, Follower, Inbou
 from upstream.channels.email.parsing import ParsedEmail
 from upstream.core import clock
 from upstream.customers.models import Contact
+from upstream.customers.queries import preferred_language
 from upstream.events import Event
 from upstream.notifications.models import OutboundKind
 from upstream.notifications.outbox import make_message_id, queue_email
@@ -100,10 +101,11 @@ def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
 
 def _may_auto_reply(address: str, kind: str) -> bool:
     now = clock.now()
-    recent = AutoReply.objects.filter(address__iexact=address, sent_at__gte=now - AUTO_REPLY_WINDOW).count()
+    address = address.strip().lower()  # stored lower-case: an exact match uses the (address, sent_at) index
+    recent = AutoReply.objects.filter(address=address, sent_at__gte=now - AUTO_REPLY_WINDOW).count()
     if recent >= AUTO_REPLY_LIMIT:
         return False
-    AutoReply.objects.create(address=address.lower(), kind=kind, sent_at=now)
+    AutoReply.objects.create(address=address, kind=kind, sent_at=now)
     return True
 
 
@@ -178,10 +180,7 @@ def mailbox_of(ticket: Ticket) -> Mailbox | None:
 
 def recipient_language(contact: Contact, ticket: Ticket) -> str:
     """The contact's chosen portal language, else the language they wrote the ticket in."""
-    user = contact.user
-    if user is not None and user.language:
-        return str(user.language)
-    return "zh-hans" if _CJK.search(ticket.subject) else settings.LANGUAGE_CODE
+    return preferred_language(contact, ticket.subject)
 
 
 def _portal_url(ticket: Ticket) -> str:

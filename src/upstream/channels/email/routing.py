@@ -40,7 +40,8 @@ class Outcome:
 
 def route(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> Outcome:
     our_addresses = list(Mailbox.objects.values_list("address", flat=True))
-    mailbox = inbound.mailbox or _mailbox_for(recipients, parsed, our_addresses)
+    ours = {address.lower() for address in our_addresses}
+    mailbox = inbound.mailbox or _mailbox_for(recipients, parsed, ours)
     verdict = (
         classify(parsed.message, own_addresses=[*our_addresses, settings.DEFAULT_FROM_EMAIL])
         if parsed.message is not None
@@ -65,13 +66,12 @@ def route(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[st
             ticket = None  # a stranger citing a ticket does not get to write on it: a ticket of their own instead
     if ticket is not None and ticket.status != Status.CLOSED:
         assert contact is not None
-        return _append(ticket, contact, parsed, mailbox)
-    return _open(parsed, sender_contact=contact, mailbox=mailbox, follow_up_of=ticket)
+        return _append(ticket, contact, parsed, ours)
+    return _open(parsed, sender_contact=contact, mailbox=mailbox, follow_up_of=ticket, ours=ours)
 
 
-def _mailbox_for(recipients: Sequence[str], parsed: ParsedEmail, our_addresses: list[str]) -> Mailbox | None:
+def _mailbox_for(recipients: Sequence[str], parsed: ParsedEmail, ours: set[str]) -> Mailbox | None:
     candidates = [*recipients, *(a.email for a in parsed.to), *(a.email for a in parsed.cc)]
-    ours = {a.lower() for a in our_addresses}
     for address in candidates:
         base = matching.base_address(address)
         if base in ours:
@@ -140,19 +140,24 @@ def _with_withheld(text: str, withheld: list[str]) -> str:
     return f"{text}\n\n[Attachments not added to the ticket (kept in the original email):\n{lines}]"
 
 
-def _append(ticket: Ticket, contact: Contact, parsed: ParsedEmail, mailbox: Mailbox | None) -> Outcome:
+def _append(ticket: Ticket, contact: Contact, parsed: ParsedEmail, ours: set[str]) -> Outcome:
     text, html = _body(parsed)
     uploads, withheld = _uploads(parsed)
     message = tickets.contact_message(
         contact=contact, ticket=ticket, body=_with_withheld(text, withheld), body_html=html or None, uploads=uploads
     )
     _remember(ticket, message, parsed)
-    _follow(ticket, parsed, exclude=contact.email)
+    _follow(ticket, parsed, exclude=contact.email, ours=ours)
     return Outcome(InboundStatus.TICKET, ticket=ticket, message=message)
 
 
 def _open(
-    parsed: ParsedEmail, *, sender_contact: Contact | None, mailbox: Mailbox | None, follow_up_of: Ticket | None
+    parsed: ParsedEmail,
+    *,
+    sender_contact: Contact | None,
+    mailbox: Mailbox | None,
+    follow_up_of: Ticket | None,
+    ours: set[str],
 ) -> Outcome:
     assert parsed.from_ is not None
     placement = contacts.place_sender(parsed.from_, sender_contact, mailbox)
@@ -175,27 +180,27 @@ def _open(
         ),
         uploads=uploads,
     )
-    message = ticket.messages.get()
+    message: Message = ticket.opening_message  # type: ignore[attr-defined]
     if follow_up_of is not None:
         tickets.log(ticket, None, "follow_up", after={"of": follow_up_of.reference})
     _remember(ticket, message, parsed)
-    _follow(ticket, parsed, exclude=placement.contact.email)
+    _follow(ticket, parsed, exclude=placement.contact.email, ours=ours)
     outbound.send_acknowledgement(ticket, parsed, mailbox)
     return Outcome(InboundStatus.TICKET, ticket=ticket, message=message)
 
 
 def _remember(ticket: Ticket, message: Message, parsed: ParsedEmail) -> None:
     if parsed.message_id:
-        ThreadId.objects.get_or_create(
-            message_id=parsed.message_id[:255],
-            defaults={"ticket": ticket, "ticket_message": message, "direction": Direction.INBOUND,
-                      "created_at": clock.now()},
+        # A Message-ID already known (a resent message, a forged id) keeps pointing where it pointed.
+        ThreadId.objects.bulk_create(
+            [ThreadId(message_id=parsed.message_id[:255], ticket=ticket, ticket_message=message,
+                      direction=Direction.INBOUND, created_at=clock.now())],
+            ignore_conflicts=True,
         )  # fmt: skip
 
 
-def _follow(ticket: Ticket, parsed: ParsedEmail, *, exclude: str) -> None:
+def _follow(ticket: Ticket, parsed: ParsedEmail, *, exclude: str, ours: set[str]) -> None:
     """Cc'd people who are contacts of the ticket's organisation (or of its domain) follow the ticket."""
-    ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
     for address in [*parsed.cc, *parsed.to]:
         email = address.email.lower()
         if not email or email == exclude.lower() or matching.base_address(email) in ours:

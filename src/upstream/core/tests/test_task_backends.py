@@ -22,7 +22,19 @@ def test_database_backend_runs_a_task_through_the_worker(settings):
     assert result.return_value.startswith("db-test@")
 
 
-def test_rq_backend_runs_a_task_on_redis(settings):
+@pytest.fixture
+def admin_without_rq():
+    """Installing django_rq for one test registers its models in the admin site, which outlives the test (the app
+    does not): unregister them again, or a later admin page in the same worker fails looking the app up."""
+    from django.contrib import admin
+
+    before = set(admin.site._registry)
+    yield
+    for model in set(admin.site._registry) - before:
+        admin.site.unregister(model)
+
+
+def test_rq_backend_runs_a_task_on_redis(settings, admin_without_rq):
     import django_rq
     from django_tasks_rq.backend import Job
     from rq import SimpleWorker
