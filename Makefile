@@ -69,6 +69,9 @@ bench: install
 	DATABASE_URL=$(PG_URL)_bench $(BIN)/python bench/inbox.py
 	$(BIN)/python bench/sla.py
 	DATABASE_URL=$(PG_URL)_slabench $(BIN)/python bench/sla_recompute.py
+	DATABASE_URL=$(PG_URL)_emailbench $(BIN)/python bench/email.py
+	for s in ../shared/data/kb-eval/banking77:queries_dev ../shared/data/kb-eval/clinc150:queries_dev bench/data/zh_faq:queries; do DATABASE_URL=$(PG_URL)_kbbench $(BIN)/python bench/kb_quality.py --docs $${s%:*}/kb_docs.jsonl --queries $${s%:*}/$${s#*:}.jsonl || exit 1; done
+	DATABASE_URL=$(PG_URL)_searchbench $(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
