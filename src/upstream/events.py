@@ -27,15 +27,19 @@ log = logging.getLogger(__name__)
 
 # event name -> dotted paths of handlers `handler(event: Event) -> None`.
 SLA_RECOMPUTE = "upstream.sla.handlers.on_ticket_event"
+ANSWER_BOT = "upstream.kb.assist.handlers.on_ticket_created"
 SUBSCRIBERS: dict[str, list[str]] = {
-    "ticket.created": [SLA_RECOMPUTE, "upstream.kb.assist.handlers.on_ticket_created"],
+    "ticket.created": [SLA_RECOMPUTE, ANSWER_BOT],
     "ticket.updated": [SLA_RECOMPUTE],
     "ticket.message_added": [SLA_RECOMPUTE],
 }
 
 # Subscribers that can take many events at once: inside `batch()`, their events are collected and handed over in one
 # call when the batch ends (an IMAP fetch of 200 messages recomputes 200 tickets' SLA in one pass, not 200).
-BATCHED: dict[str, str] = {SLA_RECOMPUTE: "upstream.sla.handlers.on_ticket_events"}
+BATCHED: dict[str, str] = {
+    SLA_RECOMPUTE: "upstream.sla.handlers.on_ticket_events",
+    ANSWER_BOT: "upstream.kb.assist.handlers.on_tickets_created",
+}
 
 # event name -> dotted paths of handlers that run inside the emitting transaction.
 IN_TRANSACTION: dict[str, list[str]] = {
@@ -81,6 +85,17 @@ def batch() -> Iterator[None]:
                 import_string(path)(collected)
             except Exception:
                 log.exception("batched event handler %s failed for %d events", path, len(collected))
+
+
+def defer_to_batch(path: str, item: Any) -> bool:
+    """Inside `batch()`: collect `item` for the handler at dotted `path`, which receives every collected item in one
+    call when the batch ends (e.g. one task enqueued for a whole fetch instead of one per message); True. Outside a
+    batch: False, and the caller acts at once."""
+    pending = getattr(_batch, "pending", None)
+    if pending is None:
+        return False
+    pending[path].append(item)
+    return True
 
 
 def dispatch_now(event: Event) -> None:

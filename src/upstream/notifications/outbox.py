@@ -44,6 +44,7 @@ from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import F, Q
 
+from upstream import events
 from upstream.core import clock
 from upstream.notifications.models import EmailAddressState, OutboundEmail, OutboundKind, OutboundStatus
 from upstream.tickets.models import Attachment, Message, Ticket
@@ -176,6 +177,12 @@ def _enqueue_delivery_on_commit() -> None:
 
 
 def _enqueue_delivery() -> None:
+    if events.defer_to_batch("upstream.notifications.outbox.enqueue_after_batch", None):
+        return  # inside events.batch() (an IMAP fetch): one delivery task when the batch ends
+    enqueue_after_batch([])
+
+
+def enqueue_after_batch(_collected: list[object]) -> None:
     from upstream.notifications.tasks import deliver_outbox
 
     try:

@@ -23,7 +23,8 @@ class Placement:
 
 
 def find_contact(email: str) -> Contact | None:
-    return Contact.objects.filter(email__iexact=email.strip()).first()
+    # With its login, if any: the reply's language is the login's (no second query).
+    return Contact.objects.select_related("user").filter(email__iexact=email.strip()).first()
 
 
 def _domain(email: str) -> str:

@@ -60,3 +60,20 @@ def test_nested_batches_join_the_outer_one_and_rolled_back_events_are_dropped(su
             raise RuntimeError("rolled back")
         assert batches == []
     assert batches == [[4]]
+
+
+collected_items: list[list[object]] = []
+
+
+def take_items(items: list[object]) -> None:
+    collected_items.append(items)
+
+
+def test_deferred_items_are_handed_over_once_when_the_batch_ends():
+    collected_items.clear()
+    path = f"{__name__}.take_items"
+    assert events.defer_to_batch(path, "outside") is False  # no batch: the caller acts itself
+    with events.batch():
+        assert events.defer_to_batch(path, 1) and events.defer_to_batch(path, 2)
+        assert collected_items == []
+    assert collected_items == [[1, 2]]

@@ -10,3 +10,10 @@ def on_ticket_created(event: Event) -> None:
     from upstream.kb.assist.tasks import offer_answer
 
     offer_answer.enqueue(event.payload["ticket_id"])
+
+
+def on_tickets_created(events: list[Event]) -> None:
+    """The same for a batch (`upstream.events.batch()`, an IMAP fetch): one task for all the new tickets."""
+    from upstream.kb.assist.tasks import offer_answers
+
+    offer_answers.enqueue(sorted({event.payload["ticket_id"] for event in events}))

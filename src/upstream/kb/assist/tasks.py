@@ -10,3 +10,8 @@ from upstream.kb.assist import answer_bot
 @task()
 def offer_answer(ticket_id: int) -> bool:
     return answer_bot.offer(ticket_id) is not None
+
+
+@task()
+def offer_answers(ticket_ids: list[int]) -> int:
+    return sum(answer_bot.offer(ticket_id) is not None for ticket_id in ticket_ids)

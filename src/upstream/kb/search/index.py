@@ -295,10 +295,7 @@ def enqueue_collected(collected: list[dict[str, list[int]]]) -> None:
 def _dispatch(items: dict[str, list[int]]) -> None:
     from upstream import events
 
-    pending = getattr(events._batch, "pending", None)  # inside events.batch(): one task when the batch ends
-    if pending is not None:
-        pending[_ENQUEUE_BATCHED].append(items)
-    else:
+    if not events.defer_to_batch(_ENQUEUE_BATCHED, items):  # inside events.batch(): one task when it ends
         _enqueue(items)
 
 
