@@ -103,7 +103,3 @@ def colleague(organisation: Organisation, address: Address) -> Contact | None:
     if by_domain is not None and by_domain.id == organisation.id:
         return _create_contact(address, organisation)
     return None
-
-
-def followers_of(ticket: Ticket) -> list[str]:
-    return list(Follower.objects.filter(ticket=ticket).values_list("email", flat=True))
