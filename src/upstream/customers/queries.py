@@ -135,4 +135,9 @@ def preferred_language(contact: Contact, sample: str = "") -> str:
     (`sample`, e.g. their ticket's subject), else the site default."""
     if contact.user_id is not None and contact.user is not None and contact.user.language:
         return str(contact.user.language)
-    return "zh-hans" if _CJK.search(sample) else settings.LANGUAGE_CODE
+    return language_of(sample)
+
+
+def language_of(text: str) -> str:
+    """The language someone wrote `text` in, as far as the UI languages go: Chinese when it has Han characters."""
+    return "zh-hans" if _CJK.search(text) else settings.LANGUAGE_CODE

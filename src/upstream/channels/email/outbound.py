@@ -5,7 +5,6 @@ ticket token in the subject and a per-ticket reply address, in the recipient's l
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from upstream.channels.email.models import AutoReply, Direction, Follower, Inbou
 from upstream.channels.email.parsing import ParsedEmail
 from upstream.core import clock
 from upstream.customers.models import Contact
-from upstream.customers.queries import preferred_language
+from upstream.customers.queries import language_of, preferred_language
 from upstream.events import Event
 from upstream.notifications.models import OutboundKind
 from upstream.notifications.outbox import make_message_id, queue_email
@@ -31,7 +30,6 @@ from upstream.tickets.models import Attachment, Message, MessageKind, Ticket
 AUTO_REPLY_LIMIT = 3
 AUTO_REPLY_WINDOW = timedelta(hours=1)
 MAX_REFERENCES = 20
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def on_message_added(event: Event) -> None:
@@ -86,7 +84,7 @@ def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
     """A polite refusal to a sender the mailbox does not accept mail from (never to machines: the caller checked)."""
     if parsed.from_ is None or not _may_auto_reply(parsed.from_.email, "refusal"):
         return
-    language = "zh-hans" if _CJK.search(parsed.subject + parsed.text[:2000]) else settings.LANGUAGE_CODE
+    language = language_of(parsed.subject + parsed.text[:2000])
     sender = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
     text, html = _render("refusal", {"subject": parsed.subject, "mailbox": sender}, language)
     headers = _reply_headers(parsed.message_id, [*parsed.references, parsed.message_id])

@@ -41,7 +41,8 @@ class Decision:
 
 
 def question_of(ticket: Ticket) -> str:
-    first = ticket.messages.filter(kind=MessageKind.PUBLIC).order_by("created_at", "id").first()
+    """What a ticket asks: its subject and opening message (what the bot and the agent's suggestions search for)."""
+    first = ticket.messages.filter(kind=MessageKind.PUBLIC).order_by("created_at", "id").only("body_text").first()
     body = first.body_text if first is not None else ""
     return f"{ticket.subject}\n{body}"[:QUESTION_CHARS]
 

@@ -9,6 +9,7 @@ from typing import Any
 from upstream.accounts.models import User
 from upstream.core import clock
 from upstream.core.errors import NotFound
+from upstream.kb.assist.answer_bot import question_of
 from upstream.kb.assist.models import Deflection
 from upstream.kb.models import Article
 from upstream.kb.queries import published_articles
@@ -43,11 +44,6 @@ def record_deflection(user: User | None, article_id: int, question: str) -> Defl
     )
 
 
-def _question(ticket: Ticket) -> str:
-    first = ticket.messages.filter(kind="public").order_by("created_at", "id").only("body_text").first()
-    return f"{ticket.subject}\n{first.body_text[:1500] if first else ''}"
-
-
 @dataclass(frozen=True)
 class CitedArticle:
     """What the drafting model reads of an article, and what the agent sees as a citation."""
@@ -60,19 +56,19 @@ class CitedArticle:
 def draft_reply(ticket: Ticket, user: User) -> Draft | None:
     """A reply drafted from the best articles by the optional OpenAI-compatible endpoint (LLM_BASE_URL), citing
     them; None when drafting is off, fails, or cannot answer from the articles."""
-    hits = search(_question(ticket), user=user, scope=ARTICLES, limit=SUGGESTED, log=False).hits
+    hits = search(question_of(ticket), user=user, scope=ARTICLES, limit=SUGGESTED, log=False).hits
     articles = {a.id: a for a in Article.objects.filter(id__in=[h.object_id for h in hits])}
     cited = [
         CitedArticle(hit.title, hit.url, articles[hit.object_id].body_markdown)
         for hit in hits
         if hit.object_id in articles
     ]
-    return semantic.draft_answer(_question(ticket), cited)
+    return semantic.draft_answer(question_of(ticket), cited)
 
 
 def for_agent(ticket: Ticket, user: User) -> tuple[list[Hit], list[Hit]]:
     """Suggested articles and similar resolved tickets for the ticket an agent is working on."""
-    question = _question(ticket)
+    question = question_of(ticket)
     articles = search(question, user=user, scope=ARTICLES, limit=SUGGESTED, log=False).hits
     similar = [
         hit
