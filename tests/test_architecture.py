@@ -1,4 +1,4 @@
-"""The dependency rule: core ← accounts ← customers ← tickets ← {downstream apps} ← analytics.
+"""The dependency rule: core ← accounts ← customers ← tickets ← {downstream apps} ← {analytics, success} ← portability.
 
 An app may import only from apps to its left. `tickets` reacts to nothing downstream directly: downstream apps
 subscribe through upstream.events by dotted path.
@@ -14,7 +14,11 @@ pytestmark = pytest.mark.smoke
 SRC = Path(__file__).resolve().parent.parent / "src" / "upstream"
 # notifications sits downstream of tickets and upstream of the apps that notify people (sla escalations).
 LAYERS = ["core", "accounts", "customers", "tickets", "notifications"]
-DOWNSTREAM = ["sla", "channels", "kb", "surveys", "automation", "integrations", "analytics"]
+DOWNSTREAM = ["sla", "channels", "kb", "surveys", "hours", "automation", "integrations"]
+# Apps that read across the downstream apps (dashboards, health scores); portability exports every app's data.
+TOP = ["analytics", "success"]
+OUTERMOST = ["portability"]
+ALL_APPS = LAYERS + DOWNSTREAM + TOP + OUTERMOST
 
 
 def _imported_apps(path: Path) -> set[str]:
@@ -36,12 +40,14 @@ def _imported_apps(path: Path) -> set[str]:
 def _allowed(app: str) -> set[str]:
     if app in LAYERS:
         return set(LAYERS[: LAYERS.index(app) + 1]) | {"conf", "events"}
-    if app == "analytics":
-        return set(LAYERS) | set(DOWNSTREAM) | {"conf", "events"}
+    if app in TOP:
+        return set(LAYERS) | set(DOWNSTREAM) | {app, "conf", "events"}
+    if app in OUTERMOST:
+        return set(ALL_APPS) | {"conf", "events"}
     return set(LAYERS) | {app, "conf", "events"}
 
 
-EXISTING = [app for app in LAYERS + DOWNSTREAM if (SRC / app).is_dir()]
+EXISTING = [app for app in ALL_APPS if (SRC / app).is_dir()]
 
 
 @pytest.mark.parametrize("app", EXISTING)
@@ -53,7 +59,7 @@ def test_apps_import_only_upstream_of_themselves(app):
         # outside the runtime dependency graph.
         if "tests" in path.parts or "management" in path.parts or path.name == "testing.py":
             continue
-        illegal = _imported_apps(path) & (set(LAYERS) | set(DOWNSTREAM)) - _allowed(app)
+        illegal = _imported_apps(path) & set(ALL_APPS) - _allowed(app)
         if illegal:
             offences.append(f"{path.relative_to(SRC)} imports {sorted(illegal)}")
     assert not offences, "\n".join(offences)

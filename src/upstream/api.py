@@ -204,6 +204,11 @@ def _register_routers() -> None:
     api.add_router("/products", products, tags=["customers"])
     api.add_router("/me", me, tags=["accounts"])
     api.add_router("/kb", "upstream.kb.api.kb", tags=["knowledge base"])
+    api.add_router("/surveys", "upstream.surveys.api.router", tags=["surveys"])
+    api.add_router("/hours", "upstream.hours.api.router", tags=["consulting hours"])
+    api.add_router("/success", "upstream.success.api.router", tags=["customer success"])
+    api.add_router("/analytics", "upstream.analytics.api.router", tags=["analytics"])
+    api.add_router("/export", "upstream.portability.api.router", tags=["export"])
 
 
 _register_routers()

@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "upstream.kb",
     "upstream.kb.search",
     "upstream.kb.assist",
+    "upstream.surveys",
+    "upstream.hours",
+    "upstream.success",
+    "upstream.analytics",
+    "upstream.portability",
 ]
 
 MIDDLEWARE = [

@@ -16,4 +16,9 @@ urlpatterns = [
     path("", include("upstream.channels.email.urls")),
     path("", include("upstream.kb.assist.urls")),
     path("", include("upstream.kb.urls")),
+    path("", include("upstream.surveys.urls")),
+    path("", include("upstream.hours.urls")),
+    path("", include("upstream.success.urls")),
+    path("", include("upstream.analytics.urls")),
+    path("", include("upstream.portability.urls")),
 ]

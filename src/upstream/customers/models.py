@@ -38,6 +38,15 @@ class Organisation(TimeStampedModel):
         related_name="+",
         help_text=_("new tickets of this organisation go to this team's queue"),
     )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_organisations",
+        help_text=_("the vendor's person responsible for this customer's success and renewals"),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

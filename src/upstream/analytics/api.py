@@ -1,0 +1,5 @@
+"""analytics API."""
+
+from ninja import Router
+
+router = Router()

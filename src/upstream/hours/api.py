@@ -1,0 +1,5 @@
+"""hours API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HoursConfig(AppConfig):
+    name = "upstream.hours"
+    verbose_name = "Consulting hours"

@@ -1,0 +1,5 @@
+"""portability API."""
+
+from ninja import Router
+
+router = Router()

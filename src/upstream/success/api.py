@@ -1,0 +1,5 @@
+"""success API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SuccessConfig(AppConfig):
+    name = "upstream.success"
+    verbose_name = "Customer success"

@@ -1,0 +1,5 @@
+"""surveys API."""
+
+from ninja import Router
+
+router = Router()
