@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("upstream.accounts.urls")),
+    path("", include("upstream.customers.urls")),
     path("", include("upstream.tickets.urls")),
     path("", include("upstream.sla.urls")),
     path("", include("upstream.notifications.urls")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -19,15 +19,17 @@ from upstream.accounts.api import actor
 from upstream.accounts.models import Team, User
 from upstream.core.api import Cursor, Id, Limit, Name, PageParams, Ref, ShortText, StrictInput, no_nul, page_of
 from upstream.core.errors import InvalidInput, NotFound
-from upstream.customers import services
+from upstream.customers import lifecycle, services
 from upstream.customers.models import (
     Contact,
     Contract,
     ContractStatus,
+    ExitReason,
     Membership,
     Organisation,
     Product,
     ProductVersion,
+    SupportPlan,
 )
 from upstream.customers.queries import (
     access_contact,
@@ -260,7 +262,13 @@ class ContractOut(Schema):
     starts_on: date
     ends_on: date
     consulting_hours: Decimal = Field(description="prepaid consulting hours")
-    entitling_today: bool
+    entitling_today: bool = Field(description="whether it entitles support today (a term in its grace period does)")
+    grace_days: int = Field(description="days of support after the term ends while the renewal is negotiated")
+    renewed_from: int | None = Field(description="the contract whose next term this is")
+    exit_reason: ExitReason | None = Field(description="why the customer left, once ended (shown to staff only)")
+    exit_comment: str = Field(description="shown to staff only")
+    ended_on: date | None = Field(description="the day it stops for good (terminated, or the end of a last term)")
+    ended_at: datetime | None = Field(description="when the end was recorded")
 
 
 class ContractPage(Schema):
@@ -275,7 +283,8 @@ class ContractQuery(Schema):
     limit: Limit | None = None
 
 
-def contract_out(contract: Contract) -> dict[str, Any]:
+def contract_out(contract: Contract, user: User) -> dict[str, Any]:
+    """The exit reason and comment are the vendor's notes: shown to staff only."""
     plan = contract.plan
     return {
         "id": contract.id,
@@ -294,7 +303,13 @@ def contract_out(contract: Contract) -> dict[str, Any]:
         "starts_on": contract.starts_on,
         "ends_on": contract.ends_on,
         "consulting_hours": contract.consulting_hours,
-        "entitling_today": contract.is_entitling_on(date.today()),
+        "entitling_today": contract.is_entitling_on(lifecycle.today()),
+        "grace_days": plan.grace_days,
+        "renewed_from": contract.renewed_from_id,
+        "exit_reason": (contract.exit_reason or None) if user.is_staff_member else None,
+        "exit_comment": contract.exit_comment if user.is_staff_member else "",
+        "ended_on": contract.ended_on,
+        "ended_at": contract.ended_at,
     }
 
 
@@ -312,14 +327,74 @@ def list_contracts(request: HttpRequest, filters: Query[ContractQuery]) -> dict[
     if filters.status:
         found = found.filter(status__in=[s.value for s in filters.status])
     params = PageParams(cursor=filters.cursor, limit=filters.limit)
-    return page_of(found, NEWEST_FIRST, params, contract_out)
+    return page_of(found, NEWEST_FIRST, params, lambda c: contract_out(c, user))
 
 
 @contracts.get("/{contract_id}", response=ContractOut, summary="Get a contract")
 def get_contract(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
     user = actor(request)
     access_contract(user, contract_id)
-    return contract_out(_contracts(user).get(id=contract_id))
+    return contract_out(_contracts(user).get(id=contract_id), user)
+
+
+class RenewIn(StrictInput):
+    ends_on: date = Field(description="the last day of the next term")
+    starts_on: date | None = Field(default=None, description="default: the day after the current term ends")
+    plan: Id | None = Field(default=None, description="default: the current plan")
+    consulting_hours: Decimal | None = Field(
+        default=None, ge=0, max_digits=8, decimal_places=2, description="default: the current term's"
+    )
+    reference: ShortText = Field(default="", description="default: the current reference with -R2, -R3 …")
+
+
+@contracts.post("/{contract_id}/renew", response={201: ContractOut}, summary="Renew a contract")
+def renew_contract(request: HttpRequest, contract_id: Id, payload: RenewIn) -> dict[str, Any]:
+    """Creates the next term (a new contract with `renewed_from` set, the same products). Admins and the
+    organisation's account manager only (403); 409 if the contract was renewed or ended already."""
+    user = actor(request)
+    contract = access_contract(user, contract_id)
+    plan = None
+    if payload.plan is not None:
+        plan = SupportPlan.objects.filter(id=payload.plan).first()
+        if plan is None:
+            raise InvalidInput(f"unknown plan {payload.plan}", field="plan")
+    renewed = lifecycle.renew(
+        by=user,
+        contract=contract,
+        ends_on=payload.ends_on,
+        starts_on=payload.starts_on,
+        plan=plan,
+        consulting_hours=payload.consulting_hours,
+        reference=payload.reference,
+    )
+    return contract_out(_contracts(user).get(id=renewed.id), user)
+
+
+class EndIn(StrictInput):
+    reason: ExitReason = Field(description="why the customer is leaving")
+    comment: Annotated[str, StringConstraints(max_length=lifecycle.MAX_COMMENT_CHARS), AfterValidator(no_nul)] = Field(
+        default="", description="required when the reason is `other`"
+    )
+    when: Literal["now", "term_end"] = Field(
+        default="term_end",
+        description="`now` terminates it today; `term_end` lets the term run out and expires it without grace",
+    )
+
+
+@contracts.post("/{contract_id}/end", response=ContractOut, summary="End a contract with an exit reason")
+def end_contract(request: HttpRequest, contract_id: Id, payload: EndIn) -> dict[str, Any]:
+    """Admins and the organisation's account manager only (403). 422 without a reason from the taxonomy, or for
+    `other` without a comment; 409 if it was ended already or has been renewed (end the next term instead)."""
+    user = actor(request)
+    contract = access_contract(user, contract_id)
+    ended = lifecycle.end_contract(
+        by=user,
+        contract=contract,
+        reason=payload.reason.value,
+        comment=payload.comment,
+        at_term_end=payload.when == "term_end",
+    )
+    return contract_out(_contracts(user).get(id=ended.id), user)
 
 
 # --- products -----------------------------------------------------------------------------------------------------

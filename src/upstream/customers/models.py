@@ -13,6 +13,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from upstream.core.models import TimeStampedModel
+from upstream.customers import schedule
 
 
 class Priority(models.IntegerChoices):
@@ -215,6 +216,14 @@ class SupportPlan(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # After the term ends an active contract keeps entitling its organisation this many days (status "grace")
+    # while the renewal is negotiated; then it expires (see schedule.py).
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=30,
+        validators=[MaxValueValidator(366)],
+        help_text=_("days after the term's end during which support continues while the renewal is negotiated"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -247,6 +256,27 @@ class ContractStatus(models.TextChoices):
 ENTITLING_STATUSES = (ContractStatus.TRIAL, ContractStatus.ACTIVE, ContractStatus.GRACE)
 
 
+class ExitReason(models.TextChoices):
+    """Why a customer left: the churn report groups ended contracts by this."""
+
+    PRICE = "price", _("Price")
+    MISSING_FEATURES = "missing_features", _("Missing features")
+    SUPPORT_QUALITY = "support_quality", _("Support quality")
+    COMPETITOR = "competitor", _("Moved to a competitor")
+    PROJECT_ENDED = "project_ended", _("Project ended")
+    OTHER = "other", _("Other")
+
+
+class Entitlement(models.TextChoices):
+    """Whether a request was entitled to support when it arrived, and if not, why (stored on each ticket)."""
+
+    UNKNOWN = "", _("Not assessed")
+    ENTITLED = "entitled", _("Entitled")
+    NO_CONTRACT = "no_contract", _("No contract")
+    PRODUCT_NOT_COVERED = "product_not_covered", _("Product not covered")
+    CONTRACT_EXPIRED = "contract_expired", _("Contract expired")
+
+
 class Contract(TimeStampedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="contracts")
     plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="contracts")
@@ -262,19 +292,125 @@ class Contract(TimeStampedModel):
         default=0,
         validators=[MinValueValidator(0)],
     )
+    # The term this one renews (lifecycle.renew); a term is renewed at most once.
+    renewed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+    )
+    # Recorded by lifecycle.end_contract: why, by whom, when it was recorded and the day the contract ends.
+    exit_reason = models.CharField(_("exit reason"), max_length=32, choices=ExitReason.choices, blank=True)
+    exit_comment = models.TextField(_("exit comment"), blank=True)
+    ended_at = models.DateTimeField(_("end recorded at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ended_on = models.DateField(_("ends for good on"), null=True, blank=True)
 
     class Meta:
         ordering = ["organisation", "-starts_on"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"),
             models.CheckConstraint(condition=Q(consulting_hours__gte=0), name="contract_hours_not_negative"),
+            models.UniqueConstraint(fields=["renewed_from"], name="contract_renewed_once"),
+            # An exit reason is recorded together with who ended the contract and when, never one without the other.
+            models.CheckConstraint(
+                condition=Q(exit_reason="", ended_at__isnull=True, ended_on__isnull=True)
+                | (~Q(exit_reason="") & Q(ended_at__isnull=False, ended_on__isnull=False)),
+                name="contract_exit_recorded_whole",
+            ),
         ]
-        indexes = [models.Index(fields=["organisation", "status"], name="contract_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="contract_org_status"),
+            models.Index(fields=["ended_on"], condition=~Q(exit_reason=""), name="contract_churn"),
+        ]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.organisation.name}, {self.plan.name})"
 
+    @property
+    def exit_recorded(self) -> bool:
+        return bool(self.exit_reason)
+
     def is_entitling_on(self, day: date) -> bool:
-        return self.status in ENTITLING_STATUSES and self.starts_on <= day <= self.ends_on
+        """Read through the status schedule, so a term in its grace period entitles (needs `plan` loaded)."""
+        return schedule.entitles_on(
+            self.status,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            grace_days=self.plan.grace_days,
+            day=day,
+            exit_recorded=self.exit_recorded,
+        )
+
+
+class ContractEventKind(models.TextChoices):
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    RENEWED = "renewed", _("Renewed")
+    ENDED = "ended", _("Ended")
+
+
+class ContractEvent(models.Model):
+    """A contract's history: each status change (by the schedule or a person), renewal and end, with who and why."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=ContractEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    before = models.CharField(_("before"), max_length=64, blank=True)
+    after = models.CharField(_("after"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["contract", "-created_at"], name="contract_event_recent")]
+        verbose_name = _("contract event")
+        verbose_name_plural = _("contract events")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.kind} {self.before}→{self.after}"
+
+
+class EntitlementSettings(models.Model):
+    """One row (id 1): where requests without an entitling contract go."""
+
+    unentitled_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("presales / community team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "new tickets without an entitling contract go to this team's queue; empty: to the organisation's team"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("entitlement settings")
+        verbose_name_plural = _("entitlement settings")
+
+    def __str__(self) -> str:
+        return "entitlement settings"
+
+    @classmethod
+    def current(cls) -> EntitlementSettings:
+        found, _created = cls.objects.get_or_create(id=1)
+        return found

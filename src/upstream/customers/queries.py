@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 
 from upstream.accounts.models import User
 from upstream.core.errors import NotFound
+from upstream.customers import entitlements
 from upstream.customers.models import (
-    ENTITLING_STATUSES,
     Contact,
     Contract,
     Membership,
@@ -103,21 +103,10 @@ def entitling_contract(organisation: Organisation, product: Product | None, on: 
     """The contract that entitles a request for `product` on `on`, preferring the one that ends last.
 
     With no product named, any entitling contract of the organisation counts; with a product, the contract must
-    cover it (a contract listing no products covers all of them).
+    cover it (a contract listing no products covers all of them). A contract in its grace period entitles (see
+    `entitlements` and `schedule`).
     """
-    contracts = (
-        Contract.objects.filter(
-            organisation=organisation, status__in=ENTITLING_STATUSES, starts_on__lte=on, ends_on__gte=on
-        )
-        .select_related("plan")
-        .prefetch_related("products")
-        .order_by("-ends_on", "-id")
-    )
-    for contract in contracts:
-        covered = {p.id for p in contract.products.all()}
-        if product is None or not covered or product.id in covered:
-            return contract
-    return None
+    return entitlements.assess(organisation, product, on).contract
 
 
 def current_contract(organisation: Organisation, on: date) -> Contract | None:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from upstream.customers.models import Channel, Priority
+from upstream.customers.models import Channel, Entitlement, Priority
 from upstream.tickets import rules
 
 
@@ -104,6 +104,15 @@ class Ticket(models.Model):
         blank=True,
         related_name="tickets",
         help_text=_("the contract that entitles this request; empty for community or presales requests"),
+    )
+    # Whether the request was entitled to support when it arrived, and if not why (customers.entitlements).
+    entitlement = models.CharField(
+        _("entitlement at intake"),
+        max_length=24,
+        choices=Entitlement.choices,
+        blank=True,
+        default=Entitlement.UNKNOWN,
+        db_default=Entitlement.UNKNOWN,
     )
     product = models.ForeignKey(
         "customers.Product", verbose_name=_("product"), on_delete=models.PROTECT, null=True, blank=True
