@@ -10,8 +10,8 @@ answer bot should decline.
 The database (default `upstream_kbbench`; a name must end in "bench") is created and migrated when needed and emptied
 (`flush`) at every run. Each doc becomes a public article through the articles app's services (create_article,
 submit_for_review, publish; title = the doc's title, body = its example questions as a Markdown list, language
-detected), then the search index is rebuilt and, untimed, every article is embedded (what indexing does once the
-index stores embeddings; see docs/benchmarks.md).
+detected), then the search index is rebuilt and, untimed, every article is embedded and its vectors stored
+(`semantic.warm`: the backfill the periodic job runs after indexing; see docs/benchmarks.md).
 
 Every query then goes through the function the portal's suggestions use, `kb.search.query.search()` with the
 anonymous visitor's scope, once per system:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.apps import AppConfig
 
 CATCH_UP = "upstream.kb.search.tasks.catch_up"
+EMBED_BACKFILL = "upstream.kb.search.tasks.embed_backfill"
 ON_TICKET_EVENT = "upstream.kb.search.ticket_source.on_ticket_event"
 TICKET_EVENTS = ("ticket.created", "ticket.updated", "ticket.message_added")
 
@@ -29,5 +30,6 @@ class SearchConfig(AppConfig):
             handlers = events.IN_TRANSACTION.setdefault(name, [])
             if ON_TICKET_EVENT not in handlers:
                 handlers.append(ON_TICKET_EVENT)
-        if not any(job.task == CATCH_UP for job in PERIODIC_JOBS):
-            PERIODIC_JOBS.append(PeriodicJob(CATCH_UP, timedelta(minutes=1)))
+        for job_task in (CATCH_UP, EMBED_BACKFILL):
+            if not any(job.task == job_task for job in PERIODIC_JOBS):
+                PERIODIC_JOBS.append(PeriodicJob(job_task, timedelta(minutes=1)))

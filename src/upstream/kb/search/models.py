@@ -28,9 +28,22 @@ class Document(models.Model):
     # A hash of what the postings are computed from (text and filter facts): a reindex that finds it unchanged (a
     # ticket's status or assignee changed) rewrites the document row only, not its ~60 postings. "" = unknown.
     signature = models.CharField(max_length=32, default="")
+    # The weight of each of its postings as last written, JSON {term: weight}: a reindex of changed text compares
+    # the new weights with these and rewrites only the postings that moved (index._Diff), without reading them.
+    # "" = unknown (rows written before migration 0005): the next change rewrites every posting.
+    term_weights = models.TextField(default="", editable=False)
+    # The semantic reranker's vectors (semantic.to_bytes: int8, a few per document), computed after indexing by the
+    # background job (semantic.backfill) with the model named beside them; NULL until then and again after the text
+    # changes (index.write clears both). A vector from another model is never compared with this model's queries.
+    embedding = models.BinaryField(null=True, editable=False)
+    embedding_model = models.CharField(max_length=32, default="", editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="kbs_doc_kind_object")]
+        indexes = [
+            # What the backfill job looks for, without reading the documents already embedded.
+            models.Index(fields=["id"], condition=models.Q(embedding__isnull=True), name="kbs_doc_unembedded")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}: {self.title}"
@@ -79,6 +92,9 @@ class Stats(models.Model):
     avg_title_length = models.FloatField(default=8.0)
     avg_body_length = models.FloatField(default=150.0)
     refreshed_at = models.DateTimeField(null=True)
+    # The model the stored embeddings were computed with: when the code's model differs, the backfill job clears
+    # them all once (one UPDATE) and embeds everything again.
+    embedding_model = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"{self.documents} documents"

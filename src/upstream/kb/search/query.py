@@ -210,6 +210,18 @@ def _reranker() -> Any:
     return getattr(semantic, "rerank", None)
 
 
+def _embed_early(reranker: Any, text: str) -> Any:
+    """The semantic reranker's query embedding, started before the SQL so the two overlap (None for another
+    reranker, or when the model cannot start)."""
+    if reranker is None:
+        return None
+    from upstream.kb.search import semantic
+
+    if reranker is not semantic.rerank or not semantic.enabled():
+        return None
+    return semantic.embed_query_early(text[:MAX_QUERY_CHARS])
+
+
 def _log(text: str, terms: list[str], user: Any, results: int, top: float | None) -> None:
     try:
         SearchLog.objects.create(
@@ -285,6 +297,7 @@ def _run(
     best_possible = sum(weights.idf(documents, df.get(t, 0)) for t in terms) * weights.max_weight() or 1.0
 
     reranker = _reranker() if rerank else None
+    early = _embed_early(reranker, text)
     wanted = offset + limit
     pool = max(wanted, RERANK_POOL) if reranker else wanted
     # Extra candidates absorb the access check (tickets the user may not open) and note/ticket pairs merging.
@@ -306,11 +319,12 @@ def _run(
         if len(chosen) >= pool:
             break
 
-    page_hits = _hits(chosen, user)
+    page_hits = _hits(chosen, user, vectors=bool(reranker))
     if reranker and page_hits:
         try:
             # The model reads natural sentences: give it the question as typed, not the stemmed terms.
-            page_hits = list(reranker(text[:MAX_QUERY_CHARS], page_hits, limit=wanted))
+            extra = {"query_vector": early} if early is not None else {}
+            page_hits = list(reranker(text[:MAX_QUERY_CHARS], page_hits, limit=wanted, **extra))
         except Exception:
             log.exception("semantic rerank failed; keeping the lexical order")
     page_hits = page_hits[offset:wanted]
@@ -320,6 +334,7 @@ def _run(
         hit.title_html = highlight(hit.title, set(terms))
     for hit in page_hits:
         hit.extra.pop("_body", None)
+        hit.extra.pop("_stored", None)
     if page_hits and any(hit.semantic is not None for hit in page_hits):
         # Meaning, not word overlap, tells an answerable question from an out-of-scope one (docs/benchmarks.md).
         from upstream.kb.search import semantic
@@ -329,10 +344,13 @@ def _run(
     return page_hits, total, confidence, None
 
 
-def _hits(chosen: list[tuple[int, str, float]], user: Any) -> list[Hit]:
-    """The chosen documents as hits (one query), the stored body kept aside for the snippet."""
+def _hits(chosen: list[tuple[int, str, float]], user: Any, *, vectors: bool = False) -> list[Hit]:
+    """The chosen documents as hits (one query), the stored body kept aside for the snippet and, for the reranker
+    (`vectors`), the stored row with its embedding (not read otherwise: a few KB per document)."""
     staff = _role(user) in ("admin", "agent") or user is None
-    docs = Document.objects.in_bulk([doc_id for doc_id, _k, _s in chosen])
+    # term_weights is the indexer's (a KB of JSON a row), never needed here.
+    queryset = Document.objects.defer("term_weights", *([] if vectors else ["embedding"]))
+    docs = queryset.in_bulk([doc_id for doc_id, _k, _s in chosen])
     hits = []
     for doc_id, shown, score in chosen:
         doc = docs.get(doc_id)
@@ -342,6 +360,12 @@ def _hits(chosen: list[tuple[int, str, float]], user: Any) -> list[Hit]:
         url = doc.url if staff else extra.get("portal_url", doc.url)
         extra.pop("portal_url", None)
         extra["_body"] = doc.body
+        if vectors:
+            from upstream.kb.search.semantic import Stored
+
+            extra["_stored"] = Stored(
+                (shown, doc.object_id), doc.title, doc.body, doc.embedding, doc.embedding_model, doc.id, doc.signature
+            )
         hits.append(
             Hit(
                 kind=shown,

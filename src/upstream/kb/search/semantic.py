@@ -10,6 +10,10 @@ is a run of lines up to CHUNK_CHARS). Its semantic score is the best of them. Su
 questions, and one mean vector over a long body blurs them; short chunks also keep embedding fast (the model's cost
 grows with length).
 
+Document vectors are stored in the index (`Document.embedding`, int8) by a background job after indexing
+(`backfill`, periodic), so indexing never waits for the model; a candidate not embedded yet is embedded on first use
+and stored. The query is embedded in a worker thread while search() runs its SQL (`embed_query_early`).
+
 Everything degrades: SEARCH_SEMANTIC=off, or a model that cannot load (logged once), leaves the lexical order as it
 is. Optional answer drafting by an OpenAI-compatible endpoint (LLM_BASE_URL) lives at the end; it is off by default.
 """
@@ -25,6 +29,7 @@ import urllib.error
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,7 +39,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 DIM = 384
-MODEL_ID = "e5-small-q4"  # stored next to embeddings (when they are stored) so a model change can be detected
+MODEL_ID = "e5-small-q4"  # stored next to the embeddings (Document.embedding_model): a change recomputes them
 CHUNK_CHARS = 120  # a chunk: consecutive body lines up to this many characters (30–100 tokens)
 MAX_CHUNKS = 12  # only the start of a long article is embedded: it is where its questions are usually stated
 TITLE_CHARS = 200
@@ -255,13 +260,11 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
 
 
 class _VectorCache:
-    """Document vectors by (kind, object_id, content digest), least recently used out.
+    """Document vectors by (kind, object_id, content digest), least recently used out: for documents the index does
+    not store vectors for (an internal note's match shown as its ticket, a hit built by a caller), so a repeated
+    search does not embed them again. The digest makes an edited document re-embed. int8 bytes."""
 
-    Until the index stores an embedding per document (see .notes/semantic-needs.md), vectors are computed on first
-    use from the index's stored title and body and kept here; the digest makes an edited document re-embed. int8
-    bytes: 50,000 documents cost about 170 MB at most."""
-
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 5_000) -> None:
         self.capacity = capacity
         self._items: OrderedDict[tuple[str, int], tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
@@ -293,68 +296,107 @@ def _digest(title: str, body: str) -> str:
     return hashlib.blake2b(f"{MODEL_ID}\0{title}\0{body}".encode(), digest_size=12).hexdigest()
 
 
-def _stored(keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, str, Any]]:
-    """(kind, object_id) → (title, body, stored embedding or None) from the index's document table, one query."""
+@dataclass(frozen=True)
+class Stored:
+    """What the index holds for a document: its stored text, and its vectors when computed by this model."""
+
+    key: tuple[str, int]  # (kind, object_id)
+    title: str
+    body: str
+    embedding: bytes | memoryview | None = None
+    embedding_model: str = ""
+    doc_id: int | None = None  # the index row, to store vectors computed on the fly
+    signature: str = ""  # the row's text signature when read (a rewrite meanwhile makes the vectors stale)
+
+
+def _stored(keys: Sequence[tuple[str, int]]) -> list[Stored]:
+    """The index's rows for (kind, object_id) keys, one query."""
     from django.db.models import Q
 
     from upstream.kb.search.models import Document
 
     if not keys:
-        return {}
+        return []
     condition = Q()
     for kind, object_id in keys:
         condition |= Q(kind=kind, object_id=object_id)
-    has_column = any(f.name == "embedding" for f in Document._meta.get_fields())
-    fields = ["kind", "object_id", "title", "body", *(["embedding"] if has_column else [])]
-    return {
-        (row["kind"], row["object_id"]): (row["title"], row["body"], row.get("embedding"))
-        for row in Document.objects.filter(condition).values(*fields)
-    }
+    fields = ("id", "kind", "object_id", "title", "body", "embedding", "embedding_model", "signature")
+    return [
+        Stored((kind, object_id), title, body, embedding, model, doc_id, signature)
+        for doc_id, kind, object_id, title, body, embedding, model, signature in Document.objects.filter(
+            condition
+        ).values_list(*fields)
+    ]
 
 
-def vectors_for(items: Sequence[tuple[tuple[str, int], str, str, Any]]) -> dict[tuple[str, int], np.ndarray]:
-    """Vectors for (key, title, body, stored embedding or None): the stored embedding when there is one, else the
-    cache, else embedded now (all missing ones in one batch) and cached."""
+def store(computed: Sequence[tuple[int, str, bytes]]) -> int:
+    """Save vectors computed for index rows: (document id, its signature when read, to_bytes output). A row whose
+    text changed since (another signature) is left for the backfill job. Returns the rows saved."""
+    from upstream.kb.search.models import Document
+
+    saved = 0
+    for doc_id, signature, data in computed:
+        saved += Document.objects.filter(id=doc_id, signature=signature).update(
+            embedding=data, embedding_model=MODEL_ID
+        )
+    return saved
+
+
+def vectors_for(items: Sequence[Stored], *, save: bool = True) -> dict[tuple[str, int], np.ndarray]:
+    """Vectors for these documents: the stored embedding when this model computed it, else the cache, else embedded
+    now (all missing ones in one batch) and, for index rows, stored (`save`) so the next search reads them."""
     out: dict[tuple[str, int], np.ndarray] = {}
-    missing: list[tuple[tuple[str, int], str, list[str]]] = []
-    for key, title, body, stored in items:
-        if stored:
+    missing: list[tuple[Stored, str, list[str]]] = []
+    for item in items:
+        if item.embedding and item.embedding_model == MODEL_ID:
             try:
-                out[key] = from_bytes(stored)
+                out[item.key] = from_bytes(item.embedding)
                 continue
             except ValueError:
                 pass  # an older format: embed again
-        digest = _digest(title, body)
-        cached = _CACHE.get(key, digest)
+        digest = _digest(item.title, item.body)
+        cached = _CACHE.get(item.key, digest)
         if cached is not None:
-            out[key] = cached
+            out[item.key] = cached
         else:
-            missing.append((key, digest, passages(title, body)))
+            missing.append((item, digest, passages(item.title, item.body)))
     if missing:
-        vectors = embed_passages([text for _key, _digest, texts in missing for text in texts])
+        vectors = embed_passages([text for _item, _digest, texts in missing for text in texts])
         start = 0
-        for key, digest, texts in missing:
-            rows = vectors[start : start + len(texts)]
+        computed = []
+        for item, digest, texts in missing:
+            data = to_bytes(vectors[start : start + len(texts)])
             start += len(texts)
-            _CACHE.put(key, digest, rows)
-            out[key] = from_bytes(to_bytes(rows))  # the same rounding as a cache hit, so scores never flicker
+            out[item.key] = from_bytes(data)  # the same rounding as a stored vector, so scores never flicker
+            if item.doc_id is not None and save:
+                computed.append((item.doc_id, item.signature, data))
+            else:
+                _CACHE.put(item.key, digest, vectors[start - len(texts) : start])
+        if computed:
+            try:
+                store(computed)
+            except Exception:  # a read-only replica, a lock timeout: the vectors still serve this search
+                log.exception("could not store %d document embeddings", len(computed))
     return out
 
 
 def document_vectors(keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
     """Vectors for indexed documents by (kind, object_id), read from the index; documents not in it are left out."""
-    return vectors_for([(key, title, body, stored) for key, (title, body, stored) in _stored(list(keys)).items()])
+    return vectors_for(_stored(list(keys)))
 
 
 def _hit_vectors(hits: Sequence[Any]) -> dict[tuple[str, int], np.ndarray]:
-    """The search passes each hit's stored body in extra["_body"]: no query then. Hits without it are read from the
-    index (an internal note shown as its ticket is not found there and simply gets no semantic score)."""
+    """search() passes each hit's stored row in extra["_stored"] (a Stored): no query then. Other hits are read
+    from the index (an internal note shown as its ticket is not found there and gets no semantic score)."""
     items = []
     lookup = []
     for hit in hits:
-        body = (getattr(hit, "extra", None) or {}).get("_body")
-        if isinstance(body, str):
-            items.append(((hit.kind, hit.object_id), hit.title, body, None))
+        extra = getattr(hit, "extra", None) or {}
+        row = extra.get("_stored")
+        if isinstance(row, Stored):
+            items.append(row)
+        elif isinstance(extra.get("_body"), str):
+            items.append(Stored((hit.kind, hit.object_id), hit.title, extra["_body"]))
         else:
             lookup.append((hit.kind, hit.object_id))
     out = vectors_for(items)
@@ -363,18 +405,65 @@ def _hit_vectors(hits: Sequence[Any]) -> dict[tuple[str, int], np.ndarray]:
     return out
 
 
-def warm(kind: str | None = None, *, batch: int = 256) -> int:
-    """Embed every indexed document (of `kind`) into the cache; for a worker's start-up and the benchmark, so the
-    first searches do not pay for embedding. Returns the number of documents."""
+# ---------------------------------------------------------------- the backfill (background)
+
+BACKFILL_BATCH = 16  # documents per model call (about 200 passages)
+BACKFILL_SECONDS = 45.0  # the periodic job's budget per run (it runs every minute)
+
+
+def forget_other_models() -> int:
+    """When the model changed since the stored embeddings were computed (Stats.embedding_model), clear them all,
+    once, so the backfill recomputes them. Returns the documents cleared."""
+    from upstream.kb.search.models import Document, Stats
+
+    stats, _created = Stats.objects.get_or_create(id=1)
+    if stats.embedding_model == MODEL_ID:
+        return 0
+    cleared = (
+        Document.objects.filter(embedding__isnull=False)
+        .exclude(embedding_model=MODEL_ID)
+        .update(embedding=None, embedding_model="")
+    )
+    Stats.objects.filter(id=1).update(embedding_model=MODEL_ID)
+    return cleared
+
+
+def backfill(
+    *, kind: str | None = None, limit: int | None = None, seconds: float | None = None, batch: int = BACKFILL_BATCH
+) -> int:
+    """Embed and store the vectors of indexed documents that have none (new, or text changed since), oldest row
+    first, in batches; stops after `limit` documents or `seconds`. Returns the documents embedded. What the periodic
+    job runs after indexing, so indexing itself never waits for the model."""
+    import time
+
     from upstream.kb.search.models import Document
 
-    queryset = Document.objects.order_by("id")
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    keys = list(queryset.values_list("kind", "object_id"))
-    for start in range(0, len(keys), batch):
-        document_vectors(keys[start : start + batch])
-    return len(keys)
+    _model()  # Unavailable before any work when the model is off or broken
+    forget_other_models()
+    deadline = time.monotonic() + seconds if seconds is not None else None
+    done = 0
+    last = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        queryset = Document.objects.filter(embedding__isnull=True, id__gt=last)
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        rows = list(queryset.order_by("id").values_list("id", "kind", "object_id", "title", "body", "signature")[:size])
+        if not rows:
+            break
+        items = [Stored((k, o), title, body, None, "", doc_id, sig) for doc_id, k, o, title, body, sig in rows]
+        vectors_for(items)  # embeds and stores them all
+        last = rows[-1][0]
+        done += len(rows)
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+    return done
+
+
+def warm(kind: str | None = None, *, batch: int = BACKFILL_BATCH) -> int:
+    """Embed every indexed document (of `kind`) that has no stored vectors yet, now (the benchmark; a worker's
+    job does it in the background otherwise). Returns the number of documents embedded."""
+    return backfill(kind=kind, batch=batch)
 
 
 # ---------------------------------------------------------------- reranking
@@ -399,9 +488,21 @@ def _with(hit: Any, **changes: Any) -> Any:
         return hit
 
 
-def rerank(query: str, hits: Sequence[Any], *, limit: int) -> list[Any]:
+_EARLY = ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-query")
+
+
+def embed_query_early(text: str) -> Future[np.ndarray]:
+    """Start embedding the query in a worker thread and return at once: search() runs its SQL meanwhile (the model
+    and the database driver both release the GIL), so the rerank adds only what is left of the model's ~16 ms."""
+    return _EARLY.submit(embed_query, text)
+
+
+def rerank(
+    query: str, hits: Sequence[Any], *, limit: int, query_vector: np.ndarray | Future[np.ndarray] | None = None
+) -> list[Any]:
     """The hits re-scored: `semantic` is the best cosine between the query and the document's vectors, `score` the
     fusion with the lexical score (`lexical`, BM25, normalised by the best in the list); sorted by it, best first.
+    `query_vector`: the query's embedding when the caller started it already (embed_query_early).
 
     Lexical order (first `limit`) when semantic search is off or the model is unavailable; a hit whose document has
     no vectors gets `semantic=None` and only its lexical share rather than disappearing."""
@@ -409,8 +510,11 @@ def rerank(query: str, hits: Sequence[Any], *, limit: int) -> list[Any]:
     if not hits or not query.strip():
         return hits[:limit]
     try:
-        query_vector = embed_query(query)
         vectors = _hit_vectors(hits)
+        if isinstance(query_vector, Future):
+            query_vector = query_vector.result()
+        if query_vector is None:
+            query_vector = embed_query(query)
     except Unavailable:
         return hits[:limit]
     best_lexical = max((float(getattr(h, "lexical", None) or h.score or 0.0) for h in hits), default=0.0)

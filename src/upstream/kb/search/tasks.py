@@ -1,6 +1,7 @@
 """Search background work: reindex documents after a save (enqueued by schedule_reindex on commit, once per
 transaction: reindex_batch; reindex_documents is kept for tasks queued before), and the
-periodic catch-up (registered in SearchConfig.ready) that repairs whatever a lost or failed task left behind."""
+periodic catch-up (registered in SearchConfig.ready) that repairs whatever a lost or failed task left behind, and
+the periodic embedding backfill for the semantic reranker."""
 
 from __future__ import annotations
 
@@ -23,3 +24,14 @@ def reindex_batch(items: dict[str, list[int]]) -> int:
 @task()
 def catch_up() -> int:
     return index.catch_up()
+
+
+@task()
+def embed_backfill() -> int:
+    """Store the semantic reranker's vectors of documents indexed (or changed) since the last run, for up to
+    semantic.BACKFILL_SECONDS (periodic, every minute; nothing to do when the model is off or cannot load)."""
+    from upstream.kb.search import semantic
+
+    if not semantic.enabled():
+        return 0
+    return semantic.backfill(seconds=semantic.BACKFILL_SECONDS)

@@ -1,5 +1,6 @@
 """`upstream search reindex [--kind K] [--batch N]` rebuilds the index with a progress bar;
-`upstream search query "text" [--as USERNAME]` shows what a user would get, for debugging."""
+`upstream search embed [--kind K] [--limit N]` stores the semantic reranker's vectors now (the periodic job does it
+in the background otherwise); `upstream search query "text" [--as USERNAME]` shows what a user would get."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         reindex = sub.add_parser("reindex", help="rebuild the index from the sources")
         reindex.add_argument("--kind", help="only this kind (article, ticket, ticket_note, …)")
         reindex.add_argument("--batch", type=int, default=500, help="documents per batch (default 500)")
+        embed = sub.add_parser("embed", help="store the vectors of documents that have none yet")
+        embed.add_argument("--kind", help="only this kind")
+        embed.add_argument("--limit", type=int, default=None, help="at most this many documents")
         search = sub.add_parser("query", help="search as a user and print the hits")
         search.add_argument("text")
         search.add_argument("--as", dest="username", help="search as this user (default: anonymous)")
@@ -28,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "reindex":
             self.reindex(options["kind"], options["batch"])
+        elif options["action"] == "embed":
+            self.embed(options["kind"], options["limit"])
         else:
             self.query(options["text"], options["username"], options["limit"])
 
@@ -47,6 +53,16 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         rate = count / seconds if seconds else 0.0
         self.stdout.write(f"indexed {count} documents in {seconds:.1f} s ({rate:.0f}/s)")
+
+    def embed(self, kind: str | None, limit: int | None) -> None:
+        from upstream.kb.search import semantic
+
+        if not semantic.enabled():
+            raise CommandError("semantic search is off (SEARCH_SEMANTIC) or its model could not be loaded")
+        started = time.monotonic()
+        count = semantic.backfill(kind=kind, limit=limit)
+        seconds = time.monotonic() - started
+        self.stdout.write(f"embedded {count} documents in {seconds:.1f} s")
 
     def query(self, text: str, username: str | None, limit: int) -> None:
         user = None
