@@ -72,6 +72,8 @@ bench: install
 	DATABASE_URL=$(PG_URL)_emailbench $(BIN)/python bench/email.py
 	for s in ../shared/data/kb-eval/banking77:queries_dev ../shared/data/kb-eval/clinc150:queries_dev bench/data/zh_faq:queries; do DATABASE_URL=$(PG_URL)_kbbench $(BIN)/python bench/kb_quality.py --docs $${s%:*}/kb_docs.jsonl --queries $${s%:*}/$${s#*:}.jsonl || exit 1; done
 	DATABASE_URL=$(PG_URL)_searchbench $(BIN)/python bench/search.py
+	DATABASE_URL=$(PG_URL)_analyticsbench $(BIN)/python bench/analytics.py
+	DATABASE_URL=$(PG_URL)_exportbench $(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

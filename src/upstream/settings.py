@@ -143,6 +143,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # project-wide assets: css/, js/, vendor/htmx/
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(PROJECT_DIR / "var" / "media")))
+# Pack & Go archives requested on the web: kept outside MEDIA_ROOT (downloaded only through a view that checks who asks)
+# and deleted when their link expires.
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(PROJECT_DIR / "var" / "exports")))
+EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 72, minimum=1)
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

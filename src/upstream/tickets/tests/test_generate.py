@@ -46,7 +46,10 @@ def check_timeline(ticket: Ticket, messages: list[Message], activities: list[Act
     assert messages, f"{ticket} has no message"
     assert messages[0].created_at == ticket.created_at
     assert ticket.created_at <= ticket.updated_at <= now
-    for moment in [*(m.created_at for m in messages), *(a.created_at for a in activities)]:
+    # Time entries are bookkeeping logged whenever the work is booked (often after the ticket closed); they do not
+    # touch the ticket, so only the conversation's own activity must fall within its lifetime.
+    lifecycle = [a for a in activities if a.field != "time_entry"]
+    for moment in [*(m.created_at for m in messages), *(a.created_at for a in lifecycle)]:
         assert ticket.created_at <= moment <= ticket.updated_at, (ticket, moment)
     agent_replies = [
         m.created_at
