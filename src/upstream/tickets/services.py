@@ -18,6 +18,7 @@ from upstream.accounts.models import Role, Team, User
 from upstream.core import clock
 from upstream.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from upstream.core.html import html_to_text, sanitise, text_to_html
+from upstream.customers import entitlements
 from upstream.customers.models import (
     Channel,
     Contact,
@@ -149,10 +150,21 @@ class NewTicket:
     tags: Sequence[str] = ()
     body_html: str | None = None
     team: Team | None = None  # else the organisation's default team (an email mailbox routes to its own team)
+    number: int | None = None  # one reserved beforehand with next_numbers (an email batch); else taken now
+    # What the caller already read in this transaction (an email batch), sparing open_ticket the same reads: the ids
+    # of the requester's organisations (their memberships), and the organisation's contracts for the entitlement.
+    requester_organisation_ids: frozenset[int] | None = None
+    entitlement_facts: entitlements.KnownFacts | None = None
 
 
 def _check_requester(by: User | None, new: NewTicket) -> None:
-    if not Membership.objects.filter(contact=new.requester, organisation=new.organisation).exists():
+    known = new.requester_organisation_ids
+    member = (
+        new.organisation.id in known
+        if known is not None
+        else Membership.objects.filter(contact=new.requester, organisation=new.organisation).exists()
+    )
+    if not member:
         raise InvalidInput(f"{new.requester.email} is not a contact of {new.organisation.name}", field="requester")
     if by is None or by.is_staff_member:
         return
@@ -183,7 +195,10 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
     now = clock.now()
     priority = new.priority if new.priority is not None else rules.default_priority(new.category)
     _check_choice(str(priority), [str(p) for p in Priority.values], "priority")
-    contract = entitling_contract(new.organisation, new.product, now.date())
+    entitled = entitlements.at_intake(
+        new.organisation, new.product, now.date(), team=new.team, known=new.entitlement_facts
+    )
+    contract = entitled.contract
     if by is None or not by.is_staff_member:
         highest = contract.plan.highest_priority if contract else FALLBACK_HIGHEST_PRIORITY
         if priority < highest:
@@ -192,7 +207,7 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
             )
 
     ticket = Ticket.objects.create(
-        number=next_numbers(1)[0],
+        number=new.number if new.number is not None else next_numbers(1)[0],
         subject=subject,
         status=Status.NEW,
         priority=priority,
@@ -201,9 +216,10 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
         organisation=new.organisation,
         requester=new.requester,
         contract=contract,
+        entitlement=entitled.entitlement,
         product=new.product or (new.product_version.product if new.product_version else None),
         product_version=new.product_version,
-        team=new.team or new.organisation.default_team,
+        team=entitled.team,
         tier=Tier.L1,
         platform=new.intake.platform,
         environment=new.intake.environment.strip(),
@@ -229,7 +245,7 @@ def open_ticket(*, by: User | None, new: NewTicket, uploads: Sequence[Upload] = 
     if by is None:
         created["by_contact"] = new.requester.name  # wrote in without a login (email): named in the activity log
     log(ticket, by, "created", after=created)
-    events.emit("ticket.created", ticket_id=ticket.id, message_id=message.id)
+    events.emit("ticket.created", ticket_id=ticket.id, message_id=message.id, message_kind=message.kind)
     ticket.opening_message = message  # type: ignore[attr-defined]  # for channels that record it (email)
     return ticket
 
@@ -265,8 +281,10 @@ def _add_message(
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    """Re-read the ticket under a row lock so concurrent changes serialise."""
-    return Ticket.objects.select_for_update().select_related("organisation", "requester").get(id=ticket.id)
+    """Re-read the ticket under a row lock so concurrent changes serialise. Only the ticket's row: a plain FOR UPDATE
+    would also lock the joined organisation and requester rows, which every new ticket of that organisation needs
+    (foreign-key check), so two transactions touching tickets of the same organisations could deadlock."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related("organisation", "requester").get(id=ticket.id)
 
 
 def _open_for_reply(ticket: Ticket, body: str, body_html: str | None, uploads: Sequence[Upload]) -> tuple[Ticket, str]:
@@ -282,7 +300,7 @@ def _open_for_reply(ticket: Ticket, body: str, body_html: str | None, uploads: S
 def _after_message(ticket: Ticket, original: Ticket, by: User | None, message: Message, target: str | None) -> None:
     if target and target != ticket.status:
         _set_status(ticket, by, target, message.created_at)
-    events.emit("ticket.message_added", ticket_id=ticket.id, message_id=message.id)
+    events.emit("ticket.message_added", ticket_id=ticket.id, message_id=message.id, message_kind=message.kind)
     _copy_state(ticket, original)
 
 
@@ -380,7 +398,7 @@ def add_note(*, by: User, ticket: Ticket, body: str, uploads: Sequence[Upload] =
         body_html=None, uploads=uploads, at=clock.now(),
     )  # fmt: skip
     log(locked, by, "noted", after={"message": message.id})
-    events.emit("ticket.message_added", ticket_id=locked.id, message_id=message.id)
+    events.emit("ticket.message_added", ticket_id=locked.id, message_id=message.id, message_kind=message.kind)
     return message
 
 

@@ -1,8 +1,10 @@
 """Fetching a mailbox over IMAP into the ingest pipeline.
 
-A message is marked processed (flagged, moved or deleted, per mailbox) only after `ingest` committed it. A message
-that could not be stored (database down) stays untouched for the next run; one bad message never stops the rest,
-because `ingest` quarantines what it cannot route and `imap.fetch` moves on after an error.
+Messages come in batches (`batch.BATCH_MESSAGES`) and each batch is stored and routed in one transaction
+(`batch.ingest_many`). A message is marked processed (flagged, moved or deleted, per mailbox) only after the
+transaction holding it committed. A message that could not be stored (database down) stays untouched for the next
+run; one bad message never stops the rest, because the batch then goes one by one, quarantining what it cannot route,
+and `imap.fetch_batches` moves on after an error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from django.db.models import Q
 
 from upstream import events
 from upstream.channels.email import imap, oauth2
-from upstream.channels.email.ingest import TemporaryFailure, ingest
+from upstream.channels.email.batch import BATCH_BYTES, BATCH_MESSAGES, ingest_many
+from upstream.channels.email.ingest import TemporaryFailure
 from upstream.channels.email.models import Mailbox, Via
 from upstream.core import clock
 
@@ -54,6 +57,23 @@ def settings_for(mailbox: Mailbox) -> imap.ImapSettings:
     )
 
 
+def store(raws: list[bytes], mailbox: Mailbox) -> list[imap.Outcome]:
+    """Store and route one batch of fetched messages: PROCESSED once committed, KEEP when it could not be stored
+    now (it stays on the server for the next run)."""
+    try:
+        results = ingest_many(raws, via=Via.IMAP, mailbox=mailbox)
+    except TemporaryFailure:
+        results = [TemporaryFailure()] * len(raws)
+    outcomes = []
+    for result in results:
+        if isinstance(result, TemporaryFailure):
+            log.warning("mailbox %s: could not store a message now; it stays on the server", mailbox.address)
+            outcomes.append(imap.Outcome.KEEP)
+        else:
+            outcomes.append(imap.Outcome.PROCESSED)
+    return outcomes
+
+
 def _claim(mailbox: Mailbox) -> bool:
     now = clock.now()
     claimed = (
@@ -68,21 +88,15 @@ def fetch_mailbox(mailbox: Mailbox, *, limit: int = BATCH) -> str:
     """Fetch up to `limit` messages; returns a one-line summary (also stored on the mailbox)."""
     if not _claim(mailbox):
         return "skipped: another fetch of this mailbox is running"
-
-    def handle(raw: bytes) -> imap.Outcome:
-        try:
-            ingest(raw, via=Via.IMAP, mailbox=mailbox)
-        except TemporaryFailure:
-            log.warning("mailbox %s: could not store a message now; it stays on the server", mailbox.address)
-            return imap.Outcome.KEEP
-        return imap.Outcome.PROCESSED
-
     error = ""
     count = 0
     try:
-        # SLA recomputes of every touched ticket happen once, after the whole batch (events.batch).
+        # SLA recomputes of every touched ticket happen once, after the whole fetch (events.batch).
         with events.batch():
-            report = imap.fetch(settings_for(mailbox), handle, limit=limit)
+            report = imap.fetch_batches(
+                settings_for(mailbox), lambda raws: store(raws, mailbox), limit=limit,
+                batch_size=BATCH_MESSAGES, batch_bytes=BATCH_BYTES,
+            )  # fmt: skip
         count = report.processed
         error = "; ".join(report.errors)[:2000]
         summary = f"{report.processed} processed, {report.kept} kept for later, {len(report.errors)} errors"

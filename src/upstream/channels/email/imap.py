@@ -1,16 +1,17 @@
-"""Fetching mail over IMAP (stdlib imaplib), one message at a time.
+"""Fetching mail over IMAP (stdlib imaplib), in small batches.
 
-`fetch` connects, logs in (password, or OAuth2 via SASL XOAUTH2), selects the folder, finds candidate UIDs and hands
-each raw message to a callback. Only when the callback says the message is PROCESSED (the caller committed it) is the
-mailbox's action applied to that UID, right away: flag it \\Seen, move it to another folder, or delete it.
+`fetch_batches` connects, logs in (password, or OAuth2 via SASL XOAUTH2), selects the folder, finds candidate UIDs
+and hands their raw messages to a callback a batch at a time (`fetch` is the same with batches of one). Only when the
+callback says a message is PROCESSED (the caller committed it) is the mailbox's action applied to that UID, right
+after the callback returns: flag it \\Seen, move it to another folder, or delete it.
 
 Delivery guarantee: at least once. A crash (or a lost connection) between the caller's commit and the action means the
 message is fetched again on the next run; the caller dedupes by Message-ID / content hash. Nothing is ever removed
 from the server before the caller said PROCESSED.
 
 Memory: the candidate list holds UIDs only (searched in windows of message numbers, so even a huge mailbox never
-produces one giant response line); message bodies are fetched one by one with BODY.PEEK[] and released before the
-next, so at most one message is in memory.
+produces one giant response line); message bodies are fetched one by one with BODY.PEEK[] and released after their
+batch, so at most one batch (a few messages, `batch_bytes`, or a single larger message) is in memory.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ class FetchReport:
 
 
 def fetch(settings: ImapSettings, handle: Callable[[bytes], Outcome], *, limit: int = 200) -> FetchReport:
-    """Fetch up to `limit` candidate messages (oldest UID first) and hand each raw message to `handle`.
+    """Fetch up to `limit` candidate messages (oldest UID first) and hand each raw message to `handle`: batches of
+    one (see `fetch_batches`).
 
     Candidates: UNSEEN messages for action "flag"; all messages for "move" and "delete"; never those marked \\Deleted.
     If `handle` raises, the error is recorded and the message left as it is (it is a candidate again next run); the
@@ -98,6 +100,24 @@ def fetch(settings: ImapSettings, handle: Callable[[bytes], Outcome], *, limit: 
 
     `handle` should not raise for bad content (the caller quarantines what it cannot use and says PROCESSED): a
     message whose callback raises every time stays a candidate forever and uses one of the `limit` slots each run.
+    """
+    return fetch_batches(settings, lambda raws: [handle(raws[0])], limit=limit, batch_size=1)
+
+
+def fetch_batches(
+    settings: ImapSettings,
+    handle: Callable[[list[bytes]], list[Outcome]],
+    *,
+    limit: int = 200,
+    batch_size: int = 20,
+    batch_bytes: int = 8 << 20,
+) -> FetchReport:
+    """Fetch up to `limit` candidate messages (oldest UID first) and hand them to `handle` in batches of at most
+    `batch_size` messages and about `batch_bytes` (a larger message alone); `handle` answers with one Outcome per
+    message, and the action is applied to each PROCESSED one before the next batch is fetched.
+
+    If `handle` raises, the error is recorded for every message of the batch and they are left as they are.
+    Otherwise as `fetch`.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
@@ -114,9 +134,18 @@ def fetch(settings: ImapSettings, handle: Callable[[bytes], Outcome], *, limit: 
         exists = _select(conn, settings.folder, where)
         uids = _candidate_uids(conn, settings.action, exists, limit)
         log.debug("imap %s %s/%s: %d candidates", where, settings.username, settings.folder, len(uids))
-        for uid in uids:
+        pending: list[tuple[int, bytes]] = []
+        size = 0
+        for position, uid in enumerate(uids):
             try:
-                _process_one(conn, uid, settings, caps, handle, report)
+                fetched = _fetch_one(conn, uid, report)
+                if fetched is not None:
+                    pending.append((uid, fetched))
+                    size += len(fetched)
+                last = position == len(uids) - 1
+                if pending and (last or len(pending) >= batch_size or size >= batch_bytes):
+                    _process_batch(conn, pending, settings, caps, handle, report)
+                    pending, size = [], 0
             except (imaplib.IMAP4.abort, OSError) as exc:  # connection lost or timed out: stop, keep the report
                 report.errors.append(f"connection to {where} lost at UID {uid}: {exc}")
                 log.warning("imap %s %s: connection lost at UID %s: %s", where, settings.username, uid, exc)
@@ -271,47 +300,54 @@ def _candidate_uids(conn: imaplib.IMAP4, action: str, exists: int, limit: int) -
     return uids
 
 
-def _process_one(
-    conn: imaplib.IMAP4,
-    uid: int,
-    settings: ImapSettings,
-    caps: frozenset[str],
-    handle: Callable[[bytes], Outcome],
-    report: FetchReport,
-) -> None:
+def _fetch_one(conn: imaplib.IMAP4, uid: int, report: FetchReport) -> bytes | None:
     typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
     if typ != "OK":
         report.errors.append(f"UID {uid}: fetch failed: {_text(data)}")
         report.failed_uids.append(uid)
-        return
+        return None
     raw = _body(data)
-    del data
-    if raw is None:
-        return  # expunged by someone else since the search: nothing to do
-    report.seen += 1
+    if raw is not None:  # else expunged by someone else since the search: nothing to do
+        report.seen += 1
+    return raw
+
+
+def _process_batch(
+    conn: imaplib.IMAP4,
+    batch: list[tuple[int, bytes]],
+    settings: ImapSettings,
+    caps: frozenset[str],
+    handle: Callable[[list[bytes]], list[Outcome]],
+    report: FetchReport,
+) -> None:
+    uids = [uid for uid, _raw in batch]
     try:
-        outcome = handle(raw)
-    except Exception as exc:  # one bad message must not stop the rest; it stays on the server untouched
-        log.exception("imap %s %s: handling UID %s failed", settings.host, settings.username, uid)
-        report.errors.append(f"UID {uid}: {type(exc).__name__}: {exc}")
-        report.failed_uids.append(uid)
+        outcomes = handle([raw for _uid, raw in batch])
+        if not isinstance(outcomes, list) or len(outcomes) != len(uids):
+            raise TypeError(f"the handler returned {outcomes!r}, not one Outcome per message")
+    except Exception as exc:  # one bad batch must not stop the rest; its messages stay on the server untouched
+        log.exception("imap %s %s: handling UIDs %s failed", settings.host, settings.username, uids)
+        for uid in uids:
+            report.errors.append(f"UID {uid}: {type(exc).__name__}: {exc}")
+            report.failed_uids.append(uid)
         return
     finally:
-        del raw
-    if outcome is Outcome.KEEP:
-        report.kept += 1
-        return
-    if outcome is not Outcome.PROCESSED:
-        report.errors.append(f"UID {uid}: handler returned {outcome!r}, not an Outcome; message left as it is")
-        report.failed_uids.append(uid)
-        return
-    report.processed += 1
-    # The caller has committed the message. Apply the action now, before fetching the next one, so a crash later in
-    # this run never re-processes it. (A crash between the caller's commit and this point means the message comes
-    # again next run; the caller dedupes by Message-ID / content hash.)
-    problem = _apply_action(conn, uid, settings, caps)
-    if problem:
-        report.errors.append(f"UID {uid}: stored, but could not {settings.action} it on the server: {problem}")
+        batch.clear()  # the raw bytes go now, before the actions
+    for uid, outcome in zip(uids, outcomes, strict=True):
+        if outcome is Outcome.KEEP:
+            report.kept += 1
+            continue
+        if outcome is not Outcome.PROCESSED:
+            report.errors.append(f"UID {uid}: handler returned {outcome!r}, not an Outcome; message left as it is")
+            report.failed_uids.append(uid)
+            continue
+        report.processed += 1
+        # The caller has committed the message. Apply the action now, before fetching the next batch, so a crash
+        # later in this run never re-processes it. (A crash between the caller's commit and this point means the
+        # message comes again next run; the caller dedupes by Message-ID / content hash.)
+        problem = _apply_action(conn, uid, settings, caps)
+        if problem:
+            report.errors.append(f"UID {uid}: stored, but could not {settings.action} it on the server: {problem}")
 
 
 def _apply_action(conn: imaplib.IMAP4, uid: int, settings: ImapSettings, caps: frozenset[str]) -> str:

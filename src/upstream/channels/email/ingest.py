@@ -20,6 +20,7 @@ from django.core.files import File
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from upstream.channels.email import routing
+from upstream.channels.email.lookups import Lookups
 from upstream.channels.email.models import InboundEmail, InboundStatus, Mailbox
 from upstream.channels.email.parsing import ParsedEmail, parse_file
 from upstream.core import clock
@@ -72,6 +73,16 @@ def dedupe_key(message_id: str, sha256: str) -> str:
     return f"mid:{message_id[:290]}" if message_id else f"sha256:{sha256}"
 
 
+@dataclass
+class Prepared:
+    """A message spooled, hashed, parsed and written to storage; its record not saved yet."""
+
+    inbound: InboundEmail
+    parsed: ParsedEmail | None
+    parse_error: str
+    recipients: Sequence[str]
+
+
 def ingest(
     source: IO[bytes] | bytes,
     *,
@@ -80,20 +91,36 @@ def ingest(
     recipients: Sequence[str] = (),
 ) -> IngestResult:
     """Store one raw message and route it. Raises TemporaryFailure only when it could not be stored."""
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
-        return _ingest(_spool(source, spool), via=via, mailbox=mailbox, recipients=recipients)
+    prepared = prepare(source, via=via, mailbox=mailbox, recipients=recipients)
+    return commit(prepared)
 
 
-def _ingest(spooled: _Spooled, *, via: str, mailbox: Mailbox | None, recipients: Sequence[str]) -> IngestResult:
+def prepare(
+    source: IO[bytes] | bytes, *, via: str, mailbox: Mailbox | None = None, recipients: Sequence[str] = ()
+) -> Prepared:
+    """Spool, hash, parse and write the raw bytes to storage: everything before the database. Raises
+    TemporaryFailure when the bytes could not be stored."""
     try:
-        try:
-            parsed = parse_file(spooled.file)
-            parse_error = ""
-        except Exception as exc:  # the parser promises not to raise; if it ever does, keep the message anyway
-            log.exception("parser failed")
-            parsed, parse_error = None, f"{type(exc).__name__}: {exc}"
-        spooled.file.seek(0)
-        inbound = _record(spooled, parsed, via=via, mailbox=mailbox)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            spooled = _spool(source, spool)
+            try:
+                parsed = parse_file(spooled.file)
+                parse_error = ""
+            except Exception as exc:  # the parser promises not to raise; if it ever does, keep the message anyway
+                log.exception("parser failed")
+                parsed, parse_error = None, f"{type(exc).__name__}: {exc}"
+            spooled.file.seek(0)
+            inbound = _record(spooled, parsed, via=via, mailbox=mailbox)
+    except TEMPORARY_ERRORS as exc:
+        raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+    return Prepared(inbound, parsed, parse_error, tuple(recipients))
+
+
+def commit(prepared: Prepared) -> IngestResult:
+    """Dedupe, route and record one prepared message in a transaction of its own. A routing error quarantines it;
+    only a database failure raises (TemporaryFailure)."""
+    inbound = prepared.inbound
+    try:
         # One transaction per message: the record, its raw bytes' name and what it became commit together, and
         # only then may the sender (IMAP flag, MTA exit code, SMTP 250) consider it delivered.
         existing = _already_stored(inbound)
@@ -101,10 +128,10 @@ def _ingest(spooled: _Spooled, *, via: str, mailbox: Mailbox | None, recipients:
             return IngestResult(existing, duplicate=True)
         try:
             with transaction.atomic():
-                if parsed is None:
-                    _mark_quarantined(inbound, parse_error)
+                if prepared.parsed is None:
+                    mark_quarantined(inbound, prepared.parse_error)
                 else:
-                    _route(inbound, parsed, recipients)
+                    _route(inbound, prepared.parsed, prepared.recipients)
                 inbound.save()  # last: its unique key makes a concurrent second delivery fail as a whole
         except IntegrityError:
             existing = _already_stored(inbound)
@@ -146,18 +173,24 @@ def _route(inbound: InboundEmail, parsed: ParsedEmail, recipients: Sequence[str]
     """Route inside a savepoint; an error rolls the routing back and quarantines the (kept) record instead."""
     try:
         with transaction.atomic():
-            outcome = routing.route(inbound, parsed, recipients=recipients)
-            inbound.status = outcome.status
-            inbound.ticket = outcome.ticket
-            inbound.ticket_message = outcome.message
-            inbound.machine_reasons = list(outcome.machine_reasons)
-            inbound.error = outcome.note
-            inbound.processed_at = clock.now()
+            lookups = Lookups()
+            outcome = routing.route(inbound, parsed, recipients=recipients, lookups=lookups)
+            lookups.flush()
+            apply_outcome(inbound, outcome)
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:
         log.warning("quarantined inbound email from %s: %s", inbound.from_address or "(no sender)", exc)
-        _mark_quarantined(inbound, _describe(exc))
+        mark_quarantined(inbound, _describe(exc))
+
+
+def apply_outcome(inbound: InboundEmail, outcome: routing.Outcome) -> None:
+    inbound.status = outcome.status
+    inbound.ticket = outcome.ticket
+    inbound.ticket_message = outcome.message
+    inbound.machine_reasons = list(outcome.machine_reasons)
+    inbound.error = outcome.note
+    inbound.processed_at = clock.now()
 
 
 def process(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> InboundEmail:
@@ -179,7 +212,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{location}"[:4000]
 
 
-def _mark_quarantined(inbound: InboundEmail, error: str) -> None:
+def mark_quarantined(inbound: InboundEmail, error: str) -> None:
     inbound.status = InboundStatus.QUARANTINED
     inbound.error = error
     inbound.processed_at = clock.now()

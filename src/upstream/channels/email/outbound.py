@@ -15,7 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from upstream.channels.email import matching
-from upstream.channels.email.models import AutoReply, Direction, Follower, InboundEmail, Mailbox, ThreadId
+from upstream.channels.email.lookups import Lookups
+from upstream.channels.email.models import Direction, Follower, InboundEmail, Mailbox, ThreadId
 from upstream.channels.email.parsing import ParsedEmail
 from upstream.core import clock
 from upstream.customers.models import Contact
@@ -65,24 +66,24 @@ def send_reply(message: Message, *, automatic: bool = False) -> None:
     )  # fmt: skip
 
 
-def send_acknowledgement(ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
+def send_acknowledgement(ticket: Ticket, parsed: ParsedEmail, mailbox: Mailbox | None, lookups: Lookups) -> None:
     """ "We have your request UP-10234": only from a mailbox that acknowledges, and rate-limited per sender."""
     if mailbox is None or not mailbox.auto_acknowledge or parsed.from_ is None:
         return
     address = parsed.from_.email
-    if not _may_auto_reply(address, "ack"):
+    if not _may_auto_reply(address, "ack", lookups):
         return
     language = recipient_language(ticket.requester, ticket)
     text, html = _render("acknowledgement", {"ticket": ticket, "portal_url": _portal_url(ticket)}, language)
     _queue_threaded(
         ticket, mailbox, to=[address], cc=[], subject=_subject(ticket), text=text, html=html,
-        kind=OutboundKind.AUTO_REPLY, language=language, message=None, attachments=[], auto=True,
+        kind=OutboundKind.AUTO_REPLY, language=language, message=None, attachments=[], auto=True, lookups=lookups,
     )  # fmt: skip
 
 
-def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
+def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None, lookups: Lookups) -> None:
     """A polite refusal to a sender the mailbox does not accept mail from (never to machines: the caller checked)."""
-    if parsed.from_ is None or not _may_auto_reply(parsed.from_.email, "refusal"):
+    if parsed.from_ is None or not _may_auto_reply(parsed.from_.email, "refusal", lookups):
         return
     language = language_of(parsed.subject + parsed.text[:2000])
     sender = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL
@@ -97,13 +98,12 @@ def send_refusal(parsed: ParsedEmail, mailbox: Mailbox | None) -> None:
     )  # fmt: skip
 
 
-def _may_auto_reply(address: str, kind: str) -> bool:
-    now = clock.now()
-    address = address.strip().lower()  # stored lower-case: an exact match uses the (address, sent_at) index
-    recent = AutoReply.objects.filter(address=address, sent_at__gte=now - AUTO_REPLY_WINDOW).count()
-    if recent >= AUTO_REPLY_LIMIT:
+def _may_auto_reply(address: str, kind: str, lookups: Lookups) -> bool:
+    # Addresses are stored lower-case: an exact match uses the (address, sent_at) index. The record is written with
+    # the rest of the transaction's bookkeeping (Lookups.flush), and counted at once for the next message.
+    if lookups.auto_replies(address, AUTO_REPLY_WINDOW) >= AUTO_REPLY_LIMIT:
         return False
-    AutoReply.objects.create(address=address, kind=kind, sent_at=now)
+    lookups.record_auto_reply(address, kind)
     return True
 
 
@@ -121,12 +121,15 @@ def _queue_threaded(
     message: Message | None,
     attachments: list[Attachment],
     auto: bool,
+    lookups: Lookups | None = None,
 ) -> None:
     domain = (mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1]
     message_id = make_message_id(domain)
-    cited = list(
-        ThreadId.objects.filter(ticket=ticket).order_by("-created_at", "-id").values_list("message_id", "direction")
-    )
+    cited = lookups.thread_ids_of(ticket) if lookups is not None else None
+    if cited is None:
+        cited = list(
+            ThreadId.objects.filter(ticket=ticket).order_by("-created_at", "-id").values_list("message_id", "direction")
+        )
     last_inbound = next((mid for mid, direction in cited if direction == Direction.INBOUND), None)
     references = [mid for mid, _ in reversed(cited[:MAX_REFERENCES])]
     reply_to = matching.plus_address(mailbox.address, ticket.reference) if mailbox else ""
@@ -136,6 +139,9 @@ def _queue_threaded(
         message_id=message_id, attachments=attachments, ticket=ticket, message=message, kind=kind,
         language=language, auto_submitted=auto,
     )  # fmt: skip
+    if lookups is not None:
+        lookups.remember_thread(message_id, ticket, message, Direction.OUTBOUND)
+        return
     ThreadId.objects.create(
         message_id=message_id, ticket=ticket, ticket_message=message, direction=Direction.OUTBOUND,
         created_at=clock.now(),

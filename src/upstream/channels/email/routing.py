@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from upstream.channels.email import bounce_records, contacts, display, matching, outbound
 from upstream.channels.email.bounces import parse_bounce
+from upstream.channels.email.lookups import Lookups
 from upstream.channels.email.loops import classify
-from upstream.channels.email.models import Direction, Follower, InboundEmail, InboundStatus, Mailbox, ThreadId
+from upstream.channels.email.models import Follower, InboundEmail, InboundStatus, Mailbox
 from upstream.channels.email.parsing import ParsedAttachment, ParsedEmail
 from upstream.core import clock
 from upstream.core.errors import DomainError
@@ -38,10 +39,15 @@ class Outcome:
     note: str = ""
 
 
-def route(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = ()) -> Outcome:
-    our_addresses = list(Mailbox.objects.values_list("address", flat=True))
+def route(
+    inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[str] = (), lookups: Lookups | None = None
+) -> Outcome:
+    """Route one message. `lookups` carries what the transaction already read and the rows it writes at its end:
+    the caller flushes it before committing (`Lookups.flush`)."""
+    lookups = lookups if lookups is not None else Lookups()
+    our_addresses = lookups.our_addresses()
     ours = {address.lower() for address in our_addresses}
-    mailbox = inbound.mailbox or _mailbox_for(recipients, parsed, ours)
+    mailbox = inbound.mailbox or _mailbox_for(recipients, parsed, ours, lookups)
     verdict = (
         classify(parsed.message, own_addresses=[*our_addresses, settings.DEFAULT_FROM_EMAIL])
         if parsed.message is not None
@@ -58,29 +64,29 @@ def route(inbound: InboundEmail, parsed: ParsedEmail, *, recipients: Sequence[st
 
     sender = parsed.from_
     all_recipients = [*recipients, *(a.email for a in parsed.to), *(a.email for a in parsed.cc)]
-    ticket = _threaded_ticket(parsed, all_recipients, our_addresses)
-    contact = contacts.find_contact(sender.email)
+    ticket = _threaded_ticket(parsed, all_recipients, our_addresses, lookups)
+    contact = lookups.contact(sender.email)
     if ticket is not None:
-        contact = contacts.participant(ticket, sender, contact)
+        contact = contacts.participant(ticket, sender, contact, lookups)
         if contact is None:
             ticket = None  # a stranger citing a ticket does not get to write on it: a ticket of their own instead
     if ticket is not None and ticket.status != Status.CLOSED:
         assert contact is not None
-        return _append(ticket, contact, parsed, ours)
-    return _open(parsed, sender_contact=contact, mailbox=mailbox, follow_up_of=ticket, ours=ours)
+        return _append(ticket, contact, parsed, ours, lookups)
+    return _open(parsed, sender_contact=contact, mailbox=mailbox, follow_up_of=ticket, ours=ours, lookups=lookups)
 
 
-def _mailbox_for(recipients: Sequence[str], parsed: ParsedEmail, ours: set[str]) -> Mailbox | None:
+def _mailbox_for(recipients: Sequence[str], parsed: ParsedEmail, ours: set[str], lookups: Lookups) -> Mailbox | None:
     candidates = [*recipients, *(a.email for a in parsed.to), *(a.email for a in parsed.cc)]
     for address in candidates:
         base = matching.base_address(address)
         if base in ours:
-            return Mailbox.objects.filter(address__iexact=base).first()
+            return lookups.mailbox(base)
     return None
 
 
-def _threaded_ticket(parsed: ParsedEmail, recipients: list[str], our_addresses: list[str]) -> Ticket | None:
-    hints = matching.hints(
+def thread_hints(parsed: ParsedEmail, recipients: Sequence[str], our_addresses: list[str]) -> matching.ThreadHints:
+    return matching.hints(
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
         subject=parsed.subject,
@@ -88,10 +94,15 @@ def _threaded_ticket(parsed: ParsedEmail, recipients: list[str], our_addresses: 
         mailbox_addresses=our_addresses,
         prefix=settings.TICKET_PREFIX,
     )
+
+
+def _threaded_ticket(
+    parsed: ParsedEmail, recipients: list[str], our_addresses: list[str], lookups: Lookups
+) -> Ticket | None:
+    hints = thread_hints(parsed, recipients, our_addresses)
     ticket: Ticket | None = None
     if hints.cited_ids:
-        known = dict(ThreadId.objects.filter(message_id__in=hints.cited_ids).values_list("message_id", "ticket_id"))
-        ticket_id = next((known[mid] for mid in hints.cited_ids if mid in known), None)
+        ticket_id = lookups.threaded_ticket_id(hints.cited_ids)
         if ticket_id is not None:
             ticket = Ticket.objects.filter(id=ticket_id).first()
     for number in (hints.subject_number, hints.address_number):
@@ -140,14 +151,14 @@ def _with_withheld(text: str, withheld: list[str]) -> str:
     return f"{text}\n\n[Attachments not added to the ticket (kept in the original email):\n{lines}]"
 
 
-def _append(ticket: Ticket, contact: Contact, parsed: ParsedEmail, ours: set[str]) -> Outcome:
+def _append(ticket: Ticket, contact: Contact, parsed: ParsedEmail, ours: set[str], lookups: Lookups) -> Outcome:
     text, html = _body(parsed)
     uploads, withheld = _uploads(parsed)
     message = tickets.contact_message(
         contact=contact, ticket=ticket, body=_with_withheld(text, withheld), body_html=html or None, uploads=uploads
     )
-    _remember(ticket, message, parsed)
-    _follow(ticket, parsed, exclude=contact.email, ours=ours)
+    _remember(ticket, message, parsed, lookups)
+    _follow(ticket, parsed, exclude=contact.email, ours=ours, lookups=lookups)
     return Outcome(InboundStatus.TICKET, ticket=ticket, message=message)
 
 
@@ -158,11 +169,12 @@ def _open(
     mailbox: Mailbox | None,
     follow_up_of: Ticket | None,
     ours: set[str],
+    lookups: Lookups,
 ) -> Outcome:
     assert parsed.from_ is not None
-    placement = contacts.place_sender(parsed.from_, sender_contact, mailbox)
+    placement = contacts.place_sender(parsed.from_, sender_contact, mailbox, lookups)
     if placement is None:
-        outbound.send_refusal(parsed, mailbox)
+        outbound.send_refusal(parsed, mailbox, lookups)
         return Outcome(InboundStatus.REFUSED, note="unknown sender: this mailbox refuses mail from unknown senders")
     text, html = _body(parsed)
     uploads, withheld = _uploads(parsed)
@@ -177,35 +189,36 @@ def _open(
             requester=placement.contact,
             channel=Channel.EMAIL,
             team=mailbox.team if mailbox else None,
+            number=lookups.take_number(),
+            requester_organisation_ids=lookups.requester_organisation_ids(placement.contact),
+            entitlement_facts=lookups.entitlement_facts(placement.organisation),
         ),
         uploads=uploads,
     )
     message: Message = ticket.opening_message  # type: ignore[attr-defined]
+    lookups.opened(ticket)
     if follow_up_of is not None:
         tickets.log(ticket, None, "follow_up", after={"of": follow_up_of.reference})
-    _remember(ticket, message, parsed)
-    _follow(ticket, parsed, exclude=placement.contact.email, ours=ours)
-    outbound.send_acknowledgement(ticket, parsed, mailbox)
+    _remember(ticket, message, parsed, lookups)
+    _follow(ticket, parsed, exclude=placement.contact.email, ours=ours, lookups=lookups)
+    outbound.send_acknowledgement(ticket, parsed, mailbox, lookups)
     return Outcome(InboundStatus.TICKET, ticket=ticket, message=message)
 
 
-def _remember(ticket: Ticket, message: Message, parsed: ParsedEmail) -> None:
+def _remember(ticket: Ticket, message: Message, parsed: ParsedEmail, lookups: Lookups) -> None:
     if parsed.message_id:
-        # A Message-ID already known (a resent message, a forged id) keeps pointing where it pointed.
-        ThreadId.objects.bulk_create(
-            [ThreadId(message_id=parsed.message_id[:255], ticket=ticket, ticket_message=message,
-                      direction=Direction.INBOUND, created_at=clock.now())],
-            ignore_conflicts=True,
-        )  # fmt: skip
+        # Written at the end of the transaction; a Message-ID already known (a resent message, a forged id) keeps
+        # pointing where it pointed.
+        lookups.remember_thread(parsed.message_id, ticket, message)
 
 
-def _follow(ticket: Ticket, parsed: ParsedEmail, *, exclude: str, ours: set[str]) -> None:
+def _follow(ticket: Ticket, parsed: ParsedEmail, *, exclude: str, ours: set[str], lookups: Lookups) -> None:
     """Cc'd people who are contacts of the ticket's organisation (or of its domain) follow the ticket."""
     for address in [*parsed.cc, *parsed.to]:
         email = address.email.lower()
         if not email or email == exclude.lower() or matching.base_address(email) in ours:
             continue
-        contact = contacts.colleague(ticket.organisation, address)
+        contact = contacts.colleague(ticket.organisation, address, lookups)
         if contact is not None:
             Follower.objects.get_or_create(
                 ticket=ticket, email=contact.email, defaults={"contact": contact, "added_at": clock.now()}

@@ -8,10 +8,12 @@ the transaction opens, so locks are held only for the writes.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -32,6 +34,8 @@ TITLE_STORED = 500
 BODY_STORED = 4000  # what snippets are cut from; the whole body is indexed up to BODY_INDEXED
 BODY_INDEXED = 100_000
 SORT_COPY = True
+# A changed document keeps a posting whose weight moved by at most this share (see _diff).
+WEIGHT_TOLERANCE = 0.05
 PENDING_GRACE = timedelta(seconds=30)  # the catch-up job leaves fresh pending rows to their own task
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -77,7 +81,8 @@ def refresh_stats() -> Stats:
     stats.avg_title_length = float(agg["title"] or 8.0)
     stats.avg_body_length = float(agg["body"] or 150.0)
     stats.refreshed_at = clock.now()
-    stats.save()
+    # Not embedding_model: the backfill job owns it (a stale copy here must not undo its update).
+    stats.save(update_fields=["documents", "avg_title_length", "avg_body_length", "refreshed_at"])
     return stats
 
 
@@ -137,7 +142,7 @@ def _insert_postings(rows: Iterable[tuple[Any, ...]]) -> None:
     Posting.objects.bulk_create((Posting(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=500)
 
 
-def _document(item: Analysed, now: datetime) -> Document:
+def _document(item: Analysed, now: datetime, term_weights: str = "") -> Document:
     doc = item.doc
     return Document(
         kind=doc.kind,
@@ -148,17 +153,24 @@ def _document(item: Analysed, now: datetime) -> Document:
         language=doc.language,
         visibility=doc.visibility,
         organisation_id=doc.organisation_id,
-        products="".join(f" {p}" for p in doc.product_ids)[:199] + " " if doc.product_ids else "",
+        products=_products(doc.product_ids),
         extra=doc.extra,
         title_length=item.title_length,
         body_length=item.body_length,
         source_updated_at=doc.updated_at,
         indexed_at=now,
         signature=item.signature,
+        term_weights=term_weights,
     )
 
 
-_DOC_FIELDS = [f.name for f in Document._meta.concrete_fields if f.name not in ("id", "kind", "object_id")]
+# Written only with new postings: the weights they hold, and the embedding cleared for the backfill job.
+_REWRITTEN_FIELDS = ["term_weights", "embedding", "embedding_model"]
+_DOC_FIELDS = [
+    f.name
+    for f in Document._meta.concrete_fields
+    if f.name not in ("id", "kind", "object_id") and f.name not in _REWRITTEN_FIELDS
+]
 
 
 def write(
@@ -166,8 +178,9 @@ def write(
 ) -> int:
     """Make the index hold exactly `docs` for these ids of `kind` (ids without a doc are removed). Returns the
     number of documents written. The bulk entry point: reindex() and the bench call it. A document whose text and
-    filter facts are unchanged keeps its postings (its row is still rewritten: url, extra, status) unless `force`
-    (rebuild: every weight recomputed with the current statistics)."""
+    filter facts are unchanged keeps its postings (its row is still rewritten: url, extra, status); one whose text
+    changed has only its changed postings rewritten (see _Diff). `force` (rebuild) rewrites every posting with the
+    current statistics."""
     started = started or clock.now()
     analysed = [analyse(doc) for doc in docs if doc.kind == kind]
     stats = _seed_stats(analysed)
@@ -184,41 +197,159 @@ def write(
         # Locking the rows serialises two workers reindexing the same document (the second one waits here, then
         # compares against what the first one wrote).
         existing = {
-            object_id: (doc_id, sig)
-            for object_id, doc_id, sig in Document.objects.select_for_update()
+            row[0]: _Existing(*row[1:])
+            for row in Document.objects.select_for_update()
             .filter(kind=kind, object_id__in=id_list)
-            .values_list("object_id", "id", "signature")
+            .values_list("object_id", "id", "signature", "term_weights", *_FACT_FIELDS)
         }
-        gone = [existing[i][0] for i in id_list if i not in loaded and i in existing]
+        gone = [existing[i].doc_id for i in id_list if i not in loaded and i in existing]
         changed = [
             a
             for a in analysed
-            if force or a.doc.object_id not in existing or existing[a.doc.object_id][1] != a.signature
+            if force or a.doc.object_id not in existing or existing[a.doc.object_id].signature != a.signature
         ]
-        stale = sorted(gone + [existing[a.doc.object_id][0] for a in changed if a.doc.object_id in existing])
-        if stale:
-            Posting.objects.filter(doc_id__in=stale).delete()
+        diff = _Diff(existing, force)
+        for item in changed:
+            diff.plan(item, stats)
+        if gone or diff.rewrite_all:
+            Posting.objects.filter(doc_id__in=sorted(gone + diff.rewrite_all)).delete()
+        if diff.delete:
+            _delete_postings(sorted(diff.delete))
         if gone:
             Document.objects.filter(id__in=gone).delete()
         if analysed:
-            documents = [_document(a, now) for a in analysed]
-            Document.objects.bulk_create(
-                documents,
-                update_conflicts=True,
-                unique_fields=["kind", "object_id"],
-                update_fields=_DOC_FIELDS,
-                batch_size=1000,
-            )
-            doc_ids = {d.object_id: d.pk for d in documents}
+            doc_ids = _upsert_documents(analysed, diff.term_weights, now)
             if any(pk is None for pk in doc_ids.values()):  # a backend that does not return upserted ids
                 doc_ids = dict(
                     Document.objects.filter(kind=kind, object_id__in=sorted(loaded)).values_list("object_id", "id")
                 )
-            if changed:
-                _insert_postings(row for a in changed for row in _rows(doc_ids[a.doc.object_id], a, stats))
+            _insert_postings((doc_ids[object_id], *rest) for object_id, *rest in diff.insert)
         # Only what was queued before we loaded: a save committed meanwhile keeps its row for the next pass.
         Pending.objects.filter(kind=kind, object_id__in=id_list, queued_at__lte=started).delete()
     return len(analysed)
+
+
+_FACT_FIELDS = ("visibility", "language", "organisation_id", "products")
+
+
+@dataclass(frozen=True)
+class _Existing:
+    """What the index holds for a document about to be rewritten."""
+
+    doc_id: int
+    signature: str
+    term_weights: str
+    visibility: str
+    language: str
+    organisation_id: int | None
+    products: str
+
+
+def _products(product_ids: Sequence[int]) -> str:
+    return "".join(f" {p}" for p in product_ids)[:199] + " " if product_ids else ""
+
+
+def _facts(doc: SourceDoc) -> tuple[Any, ...]:
+    return doc.visibility, doc.language, doc.organisation_id, _products(doc.product_ids)
+
+
+def _encode_weights(weights_by_term: dict[str, float]) -> str:
+    # Four decimals: the comparison only needs to tell a move of WEIGHT_TOLERANCE (weights are 0.01 – 2.2).
+    return json.dumps({term: round(weight, 4) for term, weight in weights_by_term.items()}, separators=(",", ":"))
+
+
+class _Diff:
+    """Which postings a batch of changed documents needs: a new document (or `force`, or one whose filter facts
+    changed, or one written before term weights were kept) gets all its postings rewritten; any other gets only the
+    postings of terms that appeared or disappeared, or whose weight moved by more than WEIGHT_TOLERANCE.
+
+    A follow-up message changes a ticket's length, and length normalisation then moves every weight a little: without
+    a tolerance every posting would be rewritten, and each is an insertion at a random place of the large
+    (term, weight) index. Lucene keeps a document's length in one byte (steps of about 12 %), so its weights are only
+    good to a few percent too. A stored weight never drifts further than the tolerance from the exact one (each
+    rewrite compares the exact new value with it), and rebuild (force) recomputes every weight. The weights written
+    are kept on the document row (`Document.term_weights`), so the comparison reads no postings."""
+
+    def __init__(self, existing: dict[int, _Existing], force: bool) -> None:
+        self.existing, self.force = existing, force
+        self.rewrite_all: list[int] = []  # document ids whose postings are all deleted
+        self.delete: list[tuple[int, str]] = []  # (document id, term)
+        self.insert: list[tuple[Any, ...]] = []  # _rows output with the object id in place of the document id
+        self.term_weights: dict[int, str] = {}  # object id → Document.term_weights for every changed document
+
+    def plan(self, item: Analysed, stats: Stats) -> None:
+        object_id = item.doc.object_id
+        rows = list(_rows(object_id, item, stats))
+        old = self.existing.get(object_id)
+        stored = self._stored(old, item)
+        if stored is None:
+            if old is not None:
+                self.rewrite_all.append(old.doc_id)
+            self.insert += rows
+            self.term_weights[object_id] = _encode_weights({row[1]: row[2] for row in rows})
+            return
+        assert old is not None
+        written: dict[str, float] = {}
+        for row in rows:
+            term, weight = row[1], row[2]
+            before = stored.pop(term, None)
+            if before is not None and abs(before - weight) <= WEIGHT_TOLERANCE * max(before, weight):
+                written[term] = before
+                continue
+            if before is not None:
+                self.delete.append((old.doc_id, term))
+            self.insert.append(row)
+            written[term] = weight
+        self.delete += [(old.doc_id, term) for term in stored]  # terms the text no longer has
+        self.term_weights[object_id] = _encode_weights(written)
+
+    def _stored(self, old: _Existing | None, item: Analysed) -> dict[str, float] | None:
+        """The weights the index holds for this document, when a diff against them is possible."""
+        if old is None or self.force or not old.term_weights:
+            return None
+        if (old.visibility, old.language, old.organisation_id, old.products) != _facts(item.doc):
+            return None  # the filter columns of every posting change
+        try:
+            decoded = json.loads(old.term_weights)
+        except ValueError:
+            return None
+        return decoded if isinstance(decoded, dict) else None
+
+
+def _upsert_documents(
+    analysed: Sequence[Analysed], term_weights: dict[int, str], now: datetime
+) -> dict[int, int | None]:
+    """One upsert for the documents whose text is unchanged (their postings, term weights and stored embedding stay
+    as they are) and one for the rest, which also clears the embedding: the background job (semantic.backfill)
+    computes it again. Returns object id → document id (None where the backend does not return upserted ids)."""
+    kept = [_document(a, now) for a in analysed if a.doc.object_id not in term_weights]
+    fresh = [_document(a, now, term_weights[a.doc.object_id]) for a in analysed if a.doc.object_id in term_weights]
+    for documents, fields in ((kept, _DOC_FIELDS), (fresh, _DOC_FIELDS + _REWRITTEN_FIELDS)):
+        if documents:
+            Document.objects.bulk_create(
+                documents,
+                update_conflicts=True,
+                unique_fields=["kind", "object_id"],
+                update_fields=fields,
+                batch_size=1000,
+            )
+    return {d.object_id: d.pk for d in kept + fresh}
+
+
+def _delete_postings(keys: Sequence[tuple[int, str]]) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM kb_search_posting p USING unnest(%s::bigint[], %s::text[]) AS k(doc_id, term) "
+                "WHERE p.doc_id = k.doc_id AND p.term = k.term",
+                [[d for d, _t in keys], [t for _d, t in keys]],
+            )
+        return
+    by_doc: dict[int, list[str]] = {}
+    for doc_id, term in keys:
+        by_doc.setdefault(doc_id, []).append(term)
+    for doc_id, terms in by_doc.items():
+        Posting.objects.filter(doc_id=doc_id, term__in=terms).delete()
 
 
 def reindex(kind: str, ids: Sequence[int], *, force: bool = False) -> int:
@@ -236,9 +367,65 @@ def _batches(ids: Iterable[int], size: int) -> Iterable[list[int]]:
         yield chunk
 
 
+_TERM_INDEX = "kbs_posting_term"
+
+
+def _term_index() -> Any:
+    return next(i for i in Posting._meta.indexes if i.name == _TERM_INDEX)
+
+
+def _has_term_index() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE tablename = 'kb_search_posting' AND indexname = %s", [_TERM_INDEX]
+        )
+        return cursor.fetchone() is not None
+
+
+def ensure_term_index() -> bool:
+    """Build the (term, weight) index if a bulk load was interrupted before it could (the catch-up job calls this).
+    Returns whether it had to."""
+    if connection.vendor != "postgresql" or _has_term_index():
+        return False
+    log.warning("the search postings index %s was missing: building it", _TERM_INDEX)
+    _build_term_index()
+    return True
+
+
+def _build_term_index() -> None:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")  # the sort of a few million postings
+        with connection.schema_editor(atomic=False) as editor:
+            editor.add_index(Posting, _term_index())
+
+
+@contextmanager
+def bulk_loading() -> Iterator[bool]:
+    """Around the loading of many documents into an EMPTY index (the first rebuild, after a restore, the bench): on
+    PostgreSQL the (term, weight) index is dropped while the postings are written and built once at the end, one
+    sort instead of millions of insertions at random places of a large B-tree. Yields whether it did (never on a
+    non-empty index: searches would lose their index meanwhile). If the process dies in between, the catch-up job
+    builds the index (ensure_term_index)."""
+    if connection.vendor != "postgresql" or Posting.objects.exists() or not _has_term_index():
+        yield False
+        return
+    with connection.schema_editor() as editor:
+        editor.remove_index(Posting, _term_index())
+    try:
+        yield True
+    finally:
+        _build_term_index()
+
+
 def rebuild(kind: str | None = None, *, batch: int = 500, progress: Progress | None = None) -> int:
     """Reindex every document of `kind` (or of every registered kind) from its source, and drop indexed documents
-    the source no longer has. Returns the number of documents indexed."""
+    the source no longer has. Returns the number of documents indexed. An empty index is bulk loaded."""
+    with bulk_loading():
+        return _rebuild(kind, batch=batch, progress=progress)
+
+
+def _rebuild(kind: str | None, *, batch: int, progress: Progress | None) -> int:
     selected = [kind] if kind else list(kinds())
     wanted = {k: list(get_source(k).all_ids()) for k in selected}
     total = sum(len(ids) for ids in wanted.values())
@@ -380,6 +567,7 @@ def catch_up(*, now: datetime | None = None, batch: int = 500) -> int:
     change-tracking sources changed since the last pass, then recount the statistics."""
     now = now or clock.now()
     done = 0
+    ensure_term_index()
     pending: dict[str, list[int]] = {}
     for kind, object_id in Pending.objects.filter(queued_at__lt=now - PENDING_GRACE).values_list("kind", "object_id"):
         pending.setdefault(kind, []).append(object_id)

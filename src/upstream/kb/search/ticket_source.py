@@ -102,19 +102,21 @@ _MESSAGE_EVENTS = frozenset({"ticket.created", "ticket.message_added"})
 def on_ticket_event(event: Event) -> None:
     """In-transaction subscriber of the ticket events: the kinds the change can touch are queued with the change
     itself, in one statement (schedule_reindex_many; one task per transaction). A new public message (every
-    inbound email) cannot change the internal notes: its ticket_note is left alone, for one primary-key read of
-    the message's kind. A status change it causes has its own ticket.updated event, which queues both."""
+    inbound email) cannot change the internal notes: its ticket_note is left alone. The event carries the message's
+    kind (`message_kind`); an event without it costs one primary-key read. A status change it causes has its own
+    ticket.updated event, which queues both."""
     ticket_id = event.payload.get("ticket_id")
     if ticket_id is None:
         return
     ticket_id = int(ticket_id)
     message_id = event.payload.get("message_id")
     if event.name in _MESSAGE_EVENTS and message_id is not None:
-        try:
-            kind = Message.objects.filter(id=message_id).values_list("kind", flat=True).first()
-        except Exception:  # never into the save: queue both
-            log.exception("could not read the kind of message %s", message_id)
-            kind = None
+        kind = event.payload.get("message_kind")
+        if kind is None:
+            try:
+                kind = Message.objects.filter(id=message_id).values_list("kind", flat=True).first()
+            except Exception:  # never into the save: queue both
+                log.exception("could not read the kind of message %s", message_id)
         if kind == MessageKind.PUBLIC:
             schedule_reindex_many([(TICKET, ticket_id)])
             return

@@ -56,7 +56,7 @@ def test_a_message_that_cannot_be_stored_now_stays_unread(dovecot, imap_world, m
     def database_down(*args, **kwargs):
         raise TemporaryFailure("OperationalError: connection refused")
 
-    monkeypatch.setattr(fetching, "ingest", database_down)
+    monkeypatch.setattr(fetching, "ingest_many", database_down)
     assert "1 kept for later" in fetching.fetch_mailbox(world.mailbox)
     assert all("\\Seen" not in flags for flags, _raw in dovecot.messages(account))
     monkeypatch.undo()
