@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Case, DateTimeField, Value, When
 
 from upstream.core import clock
@@ -51,7 +51,31 @@ def recompute(ticket_ids: Iterable[int], now: datetime | None = None) -> int:
     """Recompute the SLA of these tickets at `now` (default: the clock). Returns how many were computed."""
     moment = now or clock.now()
     ids = sorted(set(ticket_ids))
-    return sum(_recompute_batch(batch, moment) for batch in chunks(ids))
+    return sum(_recompute_retrying(batch, moment) for batch in chunks(ids))
+
+
+# deadlock_detected, serialization_failure: PostgreSQL rolled the batch back so a concurrent writer could go on.
+RETRY_STATES = frozenset({"40P01", "40001"})
+RETRY_ATTEMPTS = 3
+
+
+def _recompute_retrying(ids: Sequence[int], moment: datetime) -> int:
+    """A batch that lost a deadlock (two fetch workers writing tickets while each recomputes its last window) is
+    tried again, so the deadline is never silently left stale. Inside an outer transaction nothing can be retried:
+    the error goes to the caller, whose transaction is already rolled back."""
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            return _recompute_batch(ids, moment)
+        except OperationalError as exc:
+            cause = exc.__cause__
+            if (
+                connection.in_atomic_block
+                or attempt == RETRY_ATTEMPTS
+                or (getattr(cause, "sqlstate", None) not in RETRY_STATES)
+            ):
+                raise
+            log.info("SLA recompute of %d tickets lost a deadlock; trying again (attempt %d)", len(ids), attempt)
+    raise AssertionError("unreachable")
 
 
 def recompute_open_tickets(now: datetime | None = None) -> int:
