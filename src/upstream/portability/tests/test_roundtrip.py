@@ -26,7 +26,7 @@ from upstream.portability.writer import write_archive
 from upstream.surveys.models import ReturnVisitQuestion
 from upstream.tickets.models import Attachment, Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DIFFERENT_BY_DESIGN = {"manifest.json", "data/accounts.auditevent.jsonl"}
 
