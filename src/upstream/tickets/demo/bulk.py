@@ -6,7 +6,9 @@ from their sequences up front, so messages and activity entries can point at the
 
 Every ticket gets its opening message and a "created" entry; tickets an agent has picked up also get the
 assignment, the first public reply (which sets first_responded_at) and their status changes, with times that follow
-each other and end before now.
+each other and end before now. `messages_per_ticket` adds a back-and-forth conversation after the first reply (so a
+million tickets can carry five million messages); a few resolved tickets are reopened by the customer and resolved
+again; resolved tickets get CSAT surveys (most unanswered) and contacts periodic NPS surveys.
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ TIER_WEIGHTS = {Tier.L1: 60, Tier.L2: 30, Tier.ENGINEERING: 8, Tier.MANAGEMENT: 
 ACTIVE_SHARE = ((2, 0.70), (7, 0.45), (30, 0.12), (180, 0.025), (None, 0.004))
 AUTO_CLOSE = timedelta(days=7)
 FIRST_RESPONSE_MINUTES = {1: (4, 30), 2: (15, 180), 3: (60, 600), 4: (120, 1800)}
+# Median hours from the first reply to the resolution, per priority (log-normal around it, sigma below).
+RESOLUTION_MEDIAN_HOURS = {1: 3.0, 2: 10.0, 3: 24.0, 4: 48.0}
+RESOLUTION_SIGMA = 0.9
+REOPEN_SHARE = 0.05  # of resolved tickets, reopened once by the customer
+CSAT_SENT_SHARE = 0.8  # of resolved tickets with a requester
+CSAT_ANSWER_SHARE = 0.35
+CSAT_SCORES, CSAT_WEIGHTS = (1, 2, 3, 4, 5), (4, 5, 11, 30, 50)
+NPS_EVERY_DAYS, NPS_ANSWER_SHARE = 90, 0.4
+NPS_WEIGHTS = (2, 1, 1, 2, 2, 3, 4, 8, 15, 30, 32)  # scores 0..10
 
 TICKET_COLUMNS = (
     "number", "subject", "status", "priority", "category", "channel", "organisation_id", "requester_id",
@@ -52,6 +63,8 @@ MESSAGE_COLUMNS = (
     "ticket_id", "kind", "channel", "author_user_id", "author_contact_id", "body_text", "body_html", "created_at",
 )  # fmt: skip
 ACTIVITY_COLUMNS = ("ticket_id", "actor_id", "action", "field", "before", "after", "created_at")
+CSAT_COLUMNS = ("ticket_id", "contact_id", "organisation_id", "agent_id", "team_id", "sent_at", "score", "answered_at")
+NPS_COLUMNS = ("contact_id", "organisation_id", "sent_at", "score", "answered_at")
 
 
 @dataclass
@@ -62,6 +75,8 @@ class BulkResult:
     seconds: float
     first_number: int
     last_number: int
+    csat_surveys: int = 0
+    nps_surveys: int = 0
 
 
 class Table:
@@ -91,7 +106,7 @@ class Writer:
     def insert(self, table: Table, rows: list[tuple[Any, ...]], *, ids: bool) -> list[int]:
         raise NotImplementedError
 
-    def finish(self) -> None:
+    def finish(self, *tables: str) -> None:
         pass
 
 
@@ -131,9 +146,12 @@ class CopyWriter(Writer):
                     copy.write_row([reserved[index], *values] if ids else values)
         return reserved
 
-    def finish(self) -> None:
+    def finish(self, *tables: str) -> None:
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE tickets_ticket, tickets_message, tickets_activity")
+            for table in tables:
+                cursor.execute(f"ANALYZE {quote(table)}")
 
 
 class OrmWriter(Writer):
@@ -177,13 +195,19 @@ class Story(NamedTuple):
     changed_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    reopen: tuple[datetime, datetime] | None  # (first resolved, reopened by the customer), resolved again later
+    extra: tuple[datetime, ...]  # later messages, alternating customer and agent, after the first reply
+    org: int
+    team: int | None
 
 
 class TicketFactory:
     """Builds the rows of a batch of tickets, their messages and activity entries, from the demo reference data."""
 
-    def __init__(self, ref: Reference, *, now: datetime, seed: int) -> None:
+    def __init__(self, ref: Reference, *, now: datetime, seed: int, messages_per_ticket: float = 0.0) -> None:
         self.ref = ref
+        # Messages beyond the opening and the first reply, on average per answered ticket.
+        self.extra_mean = max(0.0, messages_per_ticket - 2.0)
         self.now = now
         self.rng = random.Random(seed)
         self.requesters: list[Requester] = []
@@ -296,6 +320,7 @@ class BatchRows:
 
         room = (now - created).total_seconds()
         first = resolved_at = closed_at = changed_at = None
+        reopen: tuple[datetime, datetime] | None = None
         if status == Status.CLOSED and rng.random() < 0.03:  # a duplicate, closed without a reply
             resolved_at = closed_at = created + timedelta(seconds=min(rng.uniform(300, 14400), room * 0.5))
         elif status != Status.NEW:
@@ -303,7 +328,12 @@ class BatchRows:
             first = created + timedelta(seconds=min(rng.uniform(low, high) * 60, room * 0.5))
             left = (now - first).total_seconds()
             if status == Status.CLOSED:
-                resolved_at = first + timedelta(seconds=min(rng.uniform(1, 72) * 3600, left * 0.5))
+                hours = RESOLUTION_MEDIAN_HOURS[priority] * rng.lognormvariate(0, RESOLUTION_SIGMA)
+                resolved_at = first + timedelta(seconds=min(hours * 3600, left * 0.5))
+                if rng.random() < REOPEN_SHARE:
+                    # Resolved, reopened by the customer a little later, resolved again.
+                    quiet = (resolved_at - first) * rng.uniform(0.1, 0.5)
+                    reopen = (first + quiet, first + quiet * 1.2)
                 if resolved_at + AUTO_CLOSE < now:
                     closed_at = resolved_at + AUTO_CLOSE
                 else:
@@ -311,7 +341,14 @@ class BatchRows:
             elif status in (Status.WAITING_CUSTOMER, Status.WAITING_INTERNAL):
                 changed_at = first + timedelta(seconds=left * rng.uniform(0.05, 0.5))
         tier = Tier.ENGINEERING if status == Status.WAITING_INTERNAL else rng.choices(f.tiers, f.tier_weights)[0]
+        extra: tuple[datetime, ...] = ()
+        if first is not None and f.extra_mean:
+            count = int(f.extra_mean * 2 * rng.random() + 0.5)
+            end = resolved_at or changed_at or min(now, first + timedelta(days=2))
+            extra = tuple(sorted(first + (end - first) * rng.random() for _ in range(count)))
         updated = closed_at or resolved_at or changed_at or first or created
+        if extra and extra[-1] > updated:  # a conversation still going on an open ticket
+            updated = extra[-1]
         self.tickets.append((
             number, subject, status, priority, category, channel, org.organisation.id, r.contact.id,
             f.contract_id(r, product, created.date()), f.ref.products[product].id if product else None,
@@ -322,7 +359,7 @@ class BatchRows:
         opener = r.user_id if channel in (Channel.PORTAL, Channel.CHAT, Channel.API) else None
         self.stories.append(
             Story(channel, opener, r.contact.id, opening, reply, created, priority, responder, assignee, first,
-                  status, changed_at, resolved_at, closed_at)
+                  status, changed_at, resolved_at, closed_at, reopen, extra, org.organisation.id, team_id)
         )  # fmt: skip
 
     def messages(self, ticket_ids: list[int]) -> tuple[list[tuple[Any, ...]], list[int | None]]:
@@ -337,6 +374,13 @@ class BatchRows:
             channel = s.channel if s.channel in (Channel.PORTAL, Channel.CHAT, Channel.EMAIL) else Channel.EMAIL
             reply_at.append(len(rows))
             rows.append((ticket_id, MessageKind.PUBLIC, channel, s.responder, None, *s.reply, s.first))
+            for turn, at in enumerate(s.extra):
+                if turn % 2 == 0:  # the customer writes back, the agent answers
+                    rows.append((ticket_id, MessageKind.PUBLIC, channel, s.opener, s.contact, *s.opening, at))
+                else:
+                    rows.append((ticket_id, MessageKind.PUBLIC, channel, s.responder, None, *s.reply, at))
+            if s.reopen is not None:
+                rows.append((ticket_id, MessageKind.PUBLIC, channel, s.opener, s.contact, *s.opening, s.reopen[1]))
         return rows, reply_at
 
     def activities(
@@ -356,14 +400,55 @@ class BatchRows:
                 who = {"id": s.assignee, "name": f.agent_names[s.assignee]}
                 add((ticket_id, s.assignee, "changed", "assignee", None, who, pick_up))
             add((ticket_id, s.responder, "replied", "", None, {"message": message_ids[reply_index]}, s.first))
+            # Every later message is logged as the services log a reply: by its author, pointing at it.
+            for turn, at in enumerate(s.extra):
+                author = s.opener if turn % 2 == 0 else s.responder
+                add((ticket_id, author, "replied", "", None, {"message": message_ids[reply_index + 1 + turn]}, at))
+            if s.reopen is not None:
+                message = message_ids[reply_index + 1 + len(s.extra)]
+                add((ticket_id, s.opener, "replied", "", None, {"message": message}, s.reopen[1]))
             add((ticket_id, s.responder, "changed", "status", Status.NEW, Status.OPEN, s.first))
             if s.changed_at is not None:
                 add((ticket_id, s.responder, "changed", "status", Status.OPEN, s.status, s.changed_at))
+            if s.reopen is not None:
+                add((ticket_id, s.responder, "changed", "status", Status.OPEN, Status.RESOLVED, s.reopen[0]))
+                add((ticket_id, s.opener, "changed", "status", Status.RESOLVED, Status.OPEN, s.reopen[1]))
             if s.resolved_at is not None:
                 add((ticket_id, s.responder, "changed", "status", Status.OPEN, Status.RESOLVED, s.resolved_at))
             if s.closed_at is not None:
                 add((ticket_id, s.responder, "changed", "status", Status.RESOLVED, Status.CLOSED, s.closed_at))
         return rows
+
+    def csat(self, f: TicketFactory, ticket_ids: list[int]) -> list[tuple[Any, ...]]:
+        """A CSAT survey for most resolved tickets, sent at the resolution; about a third answered within days."""
+        rng, rows = f.rng, []
+        for ticket_id, s in zip(ticket_ids, self.stories, strict=True):
+            if s.resolved_at is None or s.first is None or rng.random() >= CSAT_SENT_SHARE:
+                continue
+            score = answered = None
+            if rng.random() < CSAT_ANSWER_SHARE:
+                answered = min(f.now, s.resolved_at + timedelta(hours=rng.uniform(0.1, 96)))
+                score = rng.choices(CSAT_SCORES, CSAT_WEIGHTS)[0]
+            rows.append((ticket_id, s.contact, s.org, s.assignee, s.team, s.resolved_at, score, answered))
+        return rows
+
+
+def nps_rows(ref: Reference, *, now: datetime, seed: int) -> list[tuple[Any, ...]]:
+    """Every contact asked every NPS_EVERY_DAYS over the history; a share of them answers within a week."""
+    rng = random.Random(seed)
+    rows: list[tuple[Any, ...]] = []
+    begin = now - timedelta(days=HISTORY_DAYS)
+    for org in ref.orgs:
+        for contact in org.contacts:
+            sent = begin + timedelta(days=rng.uniform(0, NPS_EVERY_DAYS))
+            while sent < now:
+                score = answered = None
+                if rng.random() < NPS_ANSWER_SHARE:
+                    answered = min(now, sent + timedelta(hours=rng.uniform(1, 168)))
+                    score = rng.choices(range(11), NPS_WEIGHTS)[0]
+                rows.append((contact.id, org.organisation.id, sent, score, answered))
+                sent += timedelta(days=NPS_EVERY_DAYS)
+    return rows
 
 
 def generate_tickets(
@@ -373,9 +458,15 @@ def generate_tickets(
     now: datetime,
     batch_size: int = 10_000,
     seed: int = 7,
+    messages_per_ticket: float = 0.0,
+    surveys: tuple[type[models.Model], type[models.Model]] | None = None,
     out: Output | None = None,
 ) -> BulkResult:
-    """Add `count` tickets created over the last two years, in batches of `batch_size` (one transaction each)."""
+    """Add `count` tickets created over the last two years, in batches of `batch_size` (one transaction each).
+    `messages_per_ticket` (0: the opening and first reply only) sets the average conversation length. `surveys`, the
+    (CSAT, NPS) survey models handed in by the command (tickets imports no downstream app), adds CSAT surveys for
+    resolved tickets and NPS surveys for every contact."""
+
     started = timer.monotonic()
     writer = writer_for_database()
     tickets, messages, activities = (
@@ -385,7 +476,11 @@ def generate_tickets(
     )
     with transaction.atomic():
         numbers = services.next_numbers(count)  # one step: the counter row is locked once
-    factory = TicketFactory(ref, now=now, seed=seed)
+    factory = TicketFactory(ref, now=now, seed=seed, messages_per_ticket=messages_per_ticket)
+    csat_table = nps_table = None
+    if surveys is not None:
+        csat_table, nps_table = Table(surveys[0], CSAT_COLUMNS), Table(surveys[1], NPS_COLUMNS)
+    csat_total = nps_total = 0
     begin = now - timedelta(days=HISTORY_DAYS)
     span = now - timedelta(minutes=5) - begin
     totals = [0, 0, 0]
@@ -401,6 +496,10 @@ def generate_tickets(
             message_ids = writer.insert(messages, message_rows, ids=True)
             activity_rows = rows.activities(factory, ticket_ids, message_ids, reply_at)
             writer.insert(activities, activity_rows, ids=False)
+            if csat_table is not None:
+                csat_rows = rows.csat(factory, ticket_ids)
+                writer.insert(csat_table, csat_rows, ids=False)
+                csat_total += len(csat_rows)
         totals[0] += len(ticket_ids)
         totals[1] += len(message_rows)
         totals[2] += len(activity_rows)
@@ -411,7 +510,12 @@ def generate_tickets(
                 f"({elapsed:,.1f} s, {totals[0] / max(elapsed, 1e-9):,.0f} tickets/s)\n"
             )
             out.flush()
-    writer.finish()
+    if nps_table is not None:
+        with transaction.atomic():
+            nps = nps_rows(ref, now=now, seed=seed)
+            writer.insert(nps_table, nps, ids=False)
+            nps_total = len(nps)
+    writer.finish(*(t.model._meta.db_table for t in (csat_table, nps_table) if t is not None))
     return BulkResult(
         tickets=totals[0],
         messages=totals[1],
@@ -419,4 +523,6 @@ def generate_tickets(
         seconds=timer.monotonic() - started,
         first_number=numbers.start,
         last_number=numbers.stop - 1,
+        csat_surveys=csat_total,
+        nps_surveys=nps_total,
     )
