@@ -15,6 +15,17 @@ from upstream.success.tests.world import interaction, make_world, today
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _migration_defaults():
+    """The defaults a migrated database holds. A transactional test elsewhere in the same worker may have flushed
+    them away; post_migrate puts them back, and this makes the tests here independent of which ran before."""
+    from django.apps import apps
+
+    from upstream.success.apps import restore_defaults
+
+    restore_defaults(apps.get_app_config("success"), apps=apps)
+
+
 def test_default_playbooks_are_seeded():
     assert set(Playbook.objects.values_list("kind", "parameter")) == {
         ("no_interaction", 30),

@@ -11,6 +11,17 @@ from upstream.surveys.models import ReturnVisitQuestion, SurveySettings
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _migration_defaults():
+    """The defaults a migrated database holds. A transactional test elsewhere in the same worker may have flushed
+    them away; post_migrate puts them back, and this makes the tests here independent of which ran before."""
+    from django.apps import apps
+
+    from upstream.surveys.apps import restore_defaults
+
+    restore_defaults(apps.get_app_config("surveys"), apps=apps)
+
+
 @pytest.fixture
 def admin_client():
     User.objects.create_superuser("root", "root@vendor.test", "pw", role="admin")
