@@ -3,9 +3,6 @@ the organisation admin sees the balance in the portal."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from upstream.core.testing import PASSWORD
@@ -13,22 +10,6 @@ from upstream.hours.models import TimeEntry
 from upstream.hours.tests.world import make_bank
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def _login(page, base, username):
@@ -39,10 +20,10 @@ def _login(page, base, username):
     page.wait_for_load_state("networkidle")
 
 
-def test_log_edit_delete_and_portal_balance(chromium, live_server):
+def test_log_edit_delete_and_portal_balance(browser, live_server):
     bank = make_bank("2", admin_language="en")
     base = live_server.url
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     _login(page, base, bank.agent.username)
     page.goto(f"{base}/tickets/{bank.ticket.reference}/")
     panel = page.locator("#time")

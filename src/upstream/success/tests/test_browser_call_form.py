@@ -3,8 +3,6 @@ one with a follow-up), filters the timeline to calls, and ticks the follow-up ta
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,27 +13,11 @@ from upstream.success.tests.world import make_world, today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-def test_log_a_call_then_finish_its_follow_up(chromium, live_server):
+def test_log_a_call_then_finish_its_follow_up(browser, live_server):
     world = make_world()
     base = live_server.url
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", world.manager.username)
     page.fill("input[name=password]", PASSWORD)
