@@ -7,6 +7,8 @@ changes nothing (409 on a second POST); an out-of-range score is a form error (4
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +48,21 @@ def _verdict(kind: tokens.Kind, token: str) -> tokens.Verdict:
     return tokens.read_token(kind, token, max_age_days=SurveySettings.current().link_expiry_days)
 
 
+@dataclass(frozen=True)
+class _ScorePage:
+    """What differs between the one-score surveys (CSAT 1–5, NPS 0–10): their page, form, range and service."""
+
+    template: str
+    form_class: type[CsatForm] | type[NpsForm]
+    lowest: int
+    highest: int
+    answer: Callable[..., Any]
+
+
+CSAT_PAGE = _ScorePage("surveys/csat_answer.html", CsatForm, rules.CSAT_MIN, rules.CSAT_MAX, csat.answer)
+NPS_PAGE = _ScorePage("surveys/nps_answer.html", NpsForm, rules.NPS_MIN, rules.NPS_MAX, nps.answer)
+
+
 @require_http_methods(["GET", "POST"])
 def csat_link(request: HttpRequest, token: str) -> HttpResponse:
     verdict = _verdict("csat", token)
@@ -56,22 +73,8 @@ def csat_link(request: HttpRequest, token: str) -> HttpResponse:
     )
     if survey is None:
         return _invalid(request, verdict.problem or "forged")
-    language = _language(request, survey.contact)
-    context: dict[str, Any] = {"survey": survey, "ticket": survey.ticket}
-    if survey.answered_at is not None:
-        return _render(request, language, "surveys/csat_answer.html", {**context, "state": "used"},
-                       status=409 if request.method == "POST" else 200)  # fmt: skip
-    if request.method == "GET":
-        form = CsatForm(initial={"score": initial_score(request.GET.get("score"), rules.CSAT_MIN, rules.CSAT_MAX)})
-        return _render(request, language, "surveys/csat_answer.html", {**context, "form": form, "state": "open"})
-    form = CsatForm(request.POST)
-    if form.is_valid():
-        try:
-            csat.answer(survey, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
-        except csat.AlreadyAnswered:
-            return _render(request, language, "surveys/csat_answer.html", {**context, "state": "used"}, status=409)
-        return _render(request, language, "surveys/csat_answer.html", {**context, "state": "thanks"})
-    return _render(request, language, "surveys/csat_answer.html", {**context, "form": form, "state": "open"}, 400)
+    context = {"survey": survey, "ticket": survey.ticket}
+    return _score_page(request, survey, context, CSAT_PAGE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,22 +87,28 @@ def nps_link(request: HttpRequest, token: str) -> HttpResponse:
     )
     if survey is None:
         return _invalid(request, verdict.problem or "forged")
+    return _score_page(request, survey, {"survey": survey}, NPS_PAGE)
+
+
+def _score_page(
+    request: HttpRequest, survey: CsatSurvey | NpsSurvey, context: dict[str, Any], page: _ScorePage
+) -> HttpResponse:
+    """GET shows the form with the clicked score chosen; POST records it once (see the module docstring)."""
     language = _language(request, survey.contact)
-    context: dict[str, Any] = {"survey": survey}
     if survey.answered_at is not None:
-        return _render(request, language, "surveys/nps_answer.html", {**context, "state": "used"},
+        return _render(request, language, page.template, {**context, "state": "used"},
                        status=409 if request.method == "POST" else 200)  # fmt: skip
     if request.method == "GET":
-        form = NpsForm(initial={"score": initial_score(request.GET.get("score"), rules.NPS_MIN, rules.NPS_MAX)})
-        return _render(request, language, "surveys/nps_answer.html", {**context, "form": form, "state": "open"})
-    form = NpsForm(request.POST)
+        form = page.form_class(initial={"score": initial_score(request.GET.get("score"), page.lowest, page.highest)})
+        return _render(request, language, page.template, {**context, "form": form, "state": "open"})
+    form = page.form_class(request.POST)
     if form.is_valid():
         try:
-            nps.answer(survey, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+            page.answer(survey, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
         except csat.AlreadyAnswered:
-            return _render(request, language, "surveys/nps_answer.html", {**context, "state": "used"}, status=409)
-        return _render(request, language, "surveys/nps_answer.html", {**context, "state": "thanks"})
-    return _render(request, language, "surveys/nps_answer.html", {**context, "form": form, "state": "open"}, 400)
+            return _render(request, language, page.template, {**context, "state": "used"}, status=409)
+        return _render(request, language, page.template, {**context, "state": "thanks"})
+    return _render(request, language, page.template, {**context, "form": form, "state": "open"}, 400)
 
 
 def answers_of(form: VisitAnswersForm) -> list[visits.AnswerInput]:
