@@ -117,13 +117,12 @@ def _rows(doc_id: int, item: Analysed, stats: Stats) -> Iterator[tuple[Any, ...]
 
 
 _NULL = "\\N"  # COPY's text format for NULL
-_COPY = (
-    "COPY kb_search_posting (term, doc_id, weight, kind, visibility, language, organisation_id, product_mask) "
-    "FROM STDIN"
-)
+POSTINGS_TABLE = Posting._meta.db_table
+POSTING_COLUMNS = "term, doc_id, weight, kind, visibility, language, organisation_id, product_mask"
 
 
-def _insert_postings(rows: Iterable[tuple[Any, ...]]) -> None:
+def insert_postings(rows: Iterable[tuple[Any, ...]], table: str = POSTINGS_TABLE) -> None:
+    """Write _rows() output into the postings table (or, for a live rebuild, into its replacement: shadow.py)."""
     if connection.vendor == "postgresql":
         # COPY with one text buffer: several times faster than a multi-row INSERT or psycopg's row-by-row writer.
         # Terms are runs of letters and digits (analysis.py), so they never contain the tab, newline or backslash
@@ -135,9 +134,12 @@ def _insert_postings(rows: Iterable[tuple[Any, ...]]) -> None:
         ]
         if SORT_COPY:
             lines.sort()
-        with connection.cursor() as cursor, cursor.cursor.copy(_COPY) as copy:
+        statement = f"COPY {connection.ops.quote_name(table)} ({POSTING_COLUMNS}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
             copy.write("".join(lines))
         return
+    if table != POSTINGS_TABLE:
+        raise ValueError("only PostgreSQL writes postings into another table")
     fields = ("doc_id", "term", "weight", "kind", "visibility", "language", "organisation_id", "product_mask")
     Posting.objects.bulk_create((Posting(**dict(zip(fields, row, strict=True))) for row in rows), batch_size=500)
 
@@ -218,18 +220,28 @@ def write(
         if gone:
             Document.objects.filter(id__in=gone).delete()
         if analysed:
-            doc_ids = _upsert_documents(analysed, diff.term_weights, now)
+            doc_ids = upsert_documents(analysed, diff.term_weights, now, _text_changed(analysed, existing))
             if any(pk is None for pk in doc_ids.values()):  # a backend that does not return upserted ids
                 doc_ids = dict(
                     Document.objects.filter(kind=kind, object_id__in=sorted(loaded)).values_list("object_id", "id")
                 )
-            _insert_postings((doc_ids[object_id], *rest) for object_id, *rest in diff.insert)
+            insert_postings((doc_ids[object_id], *rest) for object_id, *rest in diff.insert)
         # Only what was queued before we loaded: a save committed meanwhile keeps its row for the next pass.
         Pending.objects.filter(kind=kind, object_id__in=id_list, queued_at__lte=started).delete()
     return len(analysed)
 
 
 _FACT_FIELDS = ("visibility", "language", "organisation_id", "products")
+
+
+def _text_changed(analysed: Sequence[Analysed], existing: dict[int, _Existing]) -> set[int]:
+    """Object ids whose stored embedding no longer matches their text: new documents, and those whose signature
+    (text and filter facts) changed. A rebuild of unchanged documents keeps the vectors (hours of backfill)."""
+    return {
+        a.doc.object_id
+        for a in analysed
+        if a.doc.object_id not in existing or existing[a.doc.object_id].signature != a.signature
+    }
 
 
 @dataclass(frozen=True)
@@ -316,15 +328,26 @@ class _Diff:
         return decoded if isinstance(decoded, dict) else None
 
 
-def _upsert_documents(
-    analysed: Sequence[Analysed], term_weights: dict[int, str], now: datetime
+def upsert_documents(
+    analysed: Sequence[Analysed], term_weights: dict[int, str], now: datetime, text_changed: set[int]
 ) -> dict[int, int | None]:
-    """One upsert for the documents whose text is unchanged (their postings, term weights and stored embedding stay
-    as they are) and one for the rest, which also clears the embedding: the background job (semantic.backfill)
-    computes it again. Returns object id → document id (None where the backend does not return upserted ids)."""
-    kept = [_document(a, now) for a in analysed if a.doc.object_id not in term_weights]
-    fresh = [_document(a, now, term_weights[a.doc.object_id]) for a in analysed if a.doc.object_id in term_weights]
-    for documents, fields in ((kept, _DOC_FIELDS), (fresh, _DOC_FIELDS + _REWRITTEN_FIELDS)):
+    """Write the document rows in (at most) three upserts: documents whose postings are kept (their term weights and
+    embedding stay as they are), documents whose postings were rewritten but whose text is the same (a rebuild, a
+    change of visibility: new term weights, the embedding kept, since it is computed from the text alone), and
+    documents whose text changed (new term weights, the embedding cleared for the background job,
+    semantic.backfill). Returns object id → document id (None where the backend does not return upserted ids)."""
+    kept: tuple[list[Document], list[str]] = ([], _DOC_FIELDS)
+    reweighted: tuple[list[Document], list[str]] = ([], [*_DOC_FIELDS, "term_weights"])
+    fresh: tuple[list[Document], list[str]] = ([], _DOC_FIELDS + _REWRITTEN_FIELDS)
+    groups = (kept, reweighted, fresh)
+    for item in analysed:
+        object_id = item.doc.object_id
+        if object_id not in term_weights:
+            kept[0].append(_document(item, now))
+        else:
+            group = fresh if object_id in text_changed else reweighted
+            group[0].append(_document(item, now, term_weights[object_id]))
+    for documents, fields in groups:
         if documents:
             Document.objects.bulk_create(
                 documents,
@@ -333,7 +356,7 @@ def _upsert_documents(
                 update_fields=fields,
                 batch_size=1000,
             )
-    return {d.object_id: d.pk for d in kept + fresh}
+    return {d.object_id: d.pk for documents, _fields in groups for d in documents}
 
 
 def _delete_postings(keys: Sequence[tuple[int, str]]) -> None:
@@ -420,7 +443,12 @@ def bulk_loading() -> Iterator[bool]:
 
 def rebuild(kind: str | None = None, *, batch: int = 500, progress: Progress | None = None) -> int:
     """Reindex every document of `kind` (or of every registered kind) from its source, and drop indexed documents
-    the source no longer has. Returns the number of documents indexed. An empty index is bulk loaded."""
+    the source no longer has. Returns the number of documents indexed. An empty index is bulk loaded; a live one
+    on PostgreSQL is written into a new table and swapped in (shadow.py); SQLite rewrites in place."""
+    from upstream.kb.search import shadow
+
+    if shadow.applies():
+        return shadow.rebuild(kind, batch=batch, progress=progress)
     with bulk_loading():
         return _rebuild(kind, batch=batch, progress=progress)
 
@@ -567,6 +595,10 @@ def catch_up(*, now: datetime | None = None, batch: int = 500) -> int:
     change-tracking sources changed since the last pass, then recount the statistics."""
     now = now or clock.now()
     done = 0
+    from upstream.kb.search import shadow
+
+    if shadow.leftover_is_abandoned():
+        shadow.drop_leftover()
     ensure_term_index()
     pending: dict[str, list[int]] = {}
     for kind, object_id in Pending.objects.filter(queued_at__lt=now - PENDING_GRACE).values_list("kind", "object_id"):
