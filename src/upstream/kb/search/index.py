@@ -20,6 +20,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Avg, Count
 
@@ -347,16 +348,58 @@ def upsert_documents(
         else:
             group = fresh if object_id in text_changed else reweighted
             group[0].append(_document(item, now, term_weights[object_id]))
+    ids: dict[int, int | None] = {}
     for documents, fields in groups:
-        if documents:
-            Document.objects.bulk_create(
-                documents,
-                update_conflicts=True,
-                unique_fields=["kind", "object_id"],
-                update_fields=fields,
-                batch_size=1000,
-            )
-    return {d.object_id: d.pk for documents, _fields in groups for d in documents}
+        if not documents:
+            continue
+        if connection.vendor == "postgresql":
+            ids.update(_upsert_unnest(documents, fields))
+            continue
+        Document.objects.bulk_create(
+            documents,
+            update_conflicts=True,
+            unique_fields=["kind", "object_id"],
+            update_fields=fields,
+            batch_size=1000,
+        )
+        ids.update((d.object_id, d.pk) for d in documents)
+    return ids
+
+
+def _upsert_unnest(documents: Sequence[Document], fields: Sequence[str]) -> dict[int, int]:
+    """PostgreSQL: one INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO UPDATE. Same rows as
+    bulk_create(update_conflicts=True), with 18 parameters instead of 18 per document: building and parsing a
+    statement of 18,000 placeholders took a third of a 1,000-document batch."""
+    by_name = {f.name: f for f in Document._meta.concrete_fields}
+    # A new row gets every column (there are no database defaults); an existing one only `fields`.
+    columns = [f for f in Document._meta.concrete_fields if not f.primary_key]
+    arrays: list[str] = []
+    selected: list[str] = []
+    params: list[list[Any]] = []
+    for number, column in enumerate(columns):
+        db_type = column.db_type(connection)
+        if db_type == "jsonb":  # sent as text, cast per row
+            arrays.append("%b::text[]")
+            selected.append(f"c{number}::jsonb")
+            params.append([json.dumps(getattr(d, column.attname), ensure_ascii=False) for d in documents])
+        else:
+            arrays.append(f"%b::{db_type}[]")
+            selected.append(f"c{number}")
+            params.append([column.get_db_prep_save(getattr(d, column.attname), connection) for d in documents])
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c.column) for c in columns)
+    updates = ", ".join(f"{quote(by_name[n].column)} = EXCLUDED.{quote(by_name[n].column)}" for n in fields)
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    sql = (
+        f"INSERT INTO {quote(Document._meta.db_table)} ({names}) "
+        f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) AS u({aliases}) "
+        f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates} RETURNING object_id, id"
+    )
+    connection.ensure_connection()
+    # A server-side binding cursor: Django's binds on the client, quoting each array element through a regex.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def _delete_postings(keys: Sequence[tuple[int, str]]) -> None:
