@@ -186,6 +186,26 @@ def _candidates(idf: dict[str, float], scope: Scope, pool: int) -> list[tuple[in
         return [(row[0], row[1], row[2], float(row[3])) for row in cursor.fetchall()]
 
 
+def _by_meaning(early: Any, scope: Scope, found: set[int]) -> list[tuple[int, str, int, float]]:
+    """The articles nearest to the query by meaning that the words did not find (dense.py), with a lexical score
+    of 0, for the reranker to judge: candidates rows like _candidates'. Nothing without the query's embedding."""
+    if early is None:
+        return []
+    from upstream.kb.search import dense
+
+    try:
+        vector = early.result() if hasattr(early, "result") else early
+        doc_ids = [doc_id for doc_id in dense.nearest(vector, scope) if doc_id not in found]
+    except Exception:
+        log.exception("semantic candidates failed; keeping the lexical ones")
+        return []
+    if not doc_ids:
+        return []
+    rows = Document.objects.filter(id__in=doc_ids).values_list("id", "kind", "object_id")
+    order = {doc_id: position for position, doc_id in enumerate(doc_ids)}
+    return sorted(((doc_id, kind, object_id, 0.0) for doc_id, kind, object_id in rows), key=lambda r: order[r[0]])
+
+
 def _visible_tickets(user: Any, ticket_ids: set[int]) -> set[int]:
     """The single access module decides which tickets a user may open; the index only narrowed by organisation."""
     if not ticket_ids:
@@ -285,9 +305,11 @@ def _run(
     stats = current_stats()
     df = _document_frequencies(terms)
     present = [t for t in terms if df.get(t)]
-    if not present:
+    reranker = _reranker() if rerank else None
+    early = _embed_early(reranker, text)
+    if not present and early is None:
         return [], 0, 0.0, None
-    documents = max(stats.documents, max(df.values()))
+    documents = max(stats.documents, max(df.values(), default=0))
     # Every found term is scored, however frequent: each reads at most PER_TERM postings, so a common word costs
     # no more than a rare one, and dropping it could leave only a rare term that matches nothing in scope.
     scored = present
@@ -296,14 +318,14 @@ def _run(
     # is not well answered by a document matching the other half.
     best_possible = sum(weights.idf(documents, df.get(t, 0)) for t in terms) * weights.max_weight() or 1.0
 
-    reranker = _reranker() if rerank else None
-    early = _embed_early(reranker, text)
     wanted = offset + limit
     pool = max(wanted, RERANK_POOL) if reranker else wanted
     # Extra candidates absorb the access check (tickets the user may not open) and note/ticket pairs merging.
-    rows = _candidates(idf, scope, pool * 2 + 20)
+    rows = _candidates(idf, scope, pool * 2 + 20) if present else []
+    meaning = _by_meaning(early, scope, {row[0] for row in rows})
     # An estimate, before access checks: at least the best term's matches in scope, at most the sum of all.
-    total = max(len(rows), min(PER_TERM, max(df[t] for t in scored))) if rows else 0
+    total = max(len(rows), min(PER_TERM, max((df[t] for t in scored), default=0))) if rows else 0
+    total += len(meaning)
     visible = _visible_tickets(user, {object_id for _d, kind, object_id, _s in rows if kind in TICKET_KINDS})
 
     chosen: list[tuple[int, str, float]] = []  # (document id, shown kind, score)
@@ -318,6 +340,8 @@ def _run(
         chosen.append((doc_id, shown, score))
         if len(chosen) >= pool:
             break
+    # The articles found by meaning join the pool whole: the reranker is what judges them.
+    chosen += [(doc_id, kind, score) for doc_id, kind, object_id, score in meaning if (kind, object_id) not in seen]
 
     page_hits = _hits(chosen, user, vectors=bool(reranker))
     if reranker and page_hits:
