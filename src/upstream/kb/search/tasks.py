@@ -30,8 +30,19 @@ def catch_up() -> int:
 def embed_backfill() -> int:
     """Store the semantic reranker's vectors of documents indexed (or changed) since the last run, for up to
     semantic.BACKFILL_SECONDS (periodic, every minute; nothing to do when the model is off or cannot load)."""
-    from upstream.kb.search import semantic
+    import time
+
+    from upstream.kb.search import dense, semantic
 
     if not semantic.enabled():
         return 0
-    return semantic.backfill(seconds=semantic.BACKFILL_SECONDS)
+    # Articles first: candidates by meaning (dense.py) scan only stored article vectors, and a knowledge base is
+    # small next to the tickets, which can take hours to embed.
+    started = time.monotonic()
+    done = 0
+    for kind in dense.KINDS:
+        done += semantic.backfill(kind=kind, seconds=semantic.BACKFILL_SECONDS)
+    left = semantic.BACKFILL_SECONDS - (time.monotonic() - started)
+    if left > 0:
+        done += semantic.backfill(seconds=left)
+    return done

@@ -88,3 +88,18 @@ def test_a_knowledge_base_over_the_cap_is_left_to_its_words(knowledge_base, monk
     monkeypatch.setattr(dense, "MAX_VECTORS", 1)
     dense.clear()
     assert search(QUESTION, scope=scope_for(None), log=False).hits == []
+
+
+def test_the_backfill_job_embeds_articles_before_anything_else(indexed, monkeypatch):
+    if not semantic.enabled():
+        pytest.skip("the embedding model is not installed")
+    from upstream.kb.search import tasks
+    from upstream.kb.search.models import Document
+
+    indexed(1, "Older document of another kind", "indexed first, so first in id order")
+    article = make_article(by=make_agent(make_team("Support")), title="退款政策", body="按剩余月份比例退款。")
+    rebuild("article")
+    monkeypatch.setattr(semantic, "BACKFILL_SECONDS", 0.0)  # one batch, then the budget is spent
+    tasks.embed_backfill.call()
+    embedded = set(Document.objects.filter(embedding__isnull=False).values_list("kind", "object_id"))
+    assert ("article", article.id) in embedded and ("t_article", 1) not in embedded
