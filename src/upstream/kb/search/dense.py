@@ -29,6 +29,13 @@ REFRESH = 60.0  # seconds
 NEAREST = 10  # articles added per query, at most
 
 
+def min_cosine() -> float:
+    """An article found by meaning alone is a candidate only when it is as close as the answer bot requires to
+    answer (semantic.ABSTAIN_BELOW on the scaled cosine, 0.85): otherwise any query, "zzzz" included, would list
+    the ten least unrelated articles."""
+    return semantic.COSINE_FLOOR + semantic.ABSTAIN_BELOW * (semantic.COSINE_CEIL - semantic.COSINE_FLOOR)
+
+
 @dataclass(frozen=True)
 class _Matrix:
     rows: np.ndarray  # (vectors, DIM) float32, unit rows
@@ -140,7 +147,8 @@ def _allowed(matrix: _Matrix, scope: object) -> np.ndarray:
 
 
 def nearest(query_vector: np.ndarray, scope: object, *, limit: int = NEAREST) -> list[int]:
-    """Index document ids of the articles in `scope` nearest to the query by their best vector, best first."""
+    """Index document ids of the articles in `scope` nearest to the query by their best vector, best first, those
+    at least min_cosine() close."""
     matrix = _CACHE.get()
     if not len(matrix.doc_ids) or limit <= 0:
         return []
@@ -154,4 +162,5 @@ def nearest(query_vector: np.ndarray, scope: object, *, limit: int = NEAREST) ->
     count = min(limit, int(allowed.sum()))
     top = np.argpartition(-best, count - 1)[:count]
     top = top[np.argsort(-best[top], kind="stable")]
-    return [int(matrix.doc_ids[i]) for i in top if np.isfinite(best[i])]
+    floor = min_cosine()
+    return [int(matrix.doc_ids[i]) for i in top if np.isfinite(best[i]) and best[i] >= floor]

@@ -103,3 +103,7 @@ def test_the_backfill_job_embeds_articles_before_anything_else(indexed, monkeypa
     tasks.embed_backfill.call()
     embedded = set(Document.objects.filter(embedding__isnull=False).values_list("kind", "object_id"))
     assert ("article", article.id) in embedded and ("t_article", 1) not in embedded
+
+
+def test_a_question_close_to_nothing_gets_no_candidates_by_meaning(knowledge_base):
+    assert search("zzzz qqqq", scope=scope_for(None), log=False).hits == []
