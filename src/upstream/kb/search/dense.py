@@ -4,7 +4,8 @@ lexical candidates before the semantic rerank.
 Without this, the reranker only reorders what the words found: "能退钱吗" shares no word with the article titled
 "退款政策" (jieba cuts 退钱 and 退款 as different words), so the right article never reached the reranker, and a
 question phrased in other words than the article got no answer at all. Articles only: a knowledge base is hundreds
-or thousands of documents whose vectors fit in memory (384 bytes each), while tickets are found by their words.
+or thousands of documents whose vectors fit in memory (1.5 KB per vector as float32), while tickets, hundreds of
+thousands, are found by their words.
 
 Each web process keeps the article vectors in one matrix, read again when it is older than REFRESH (a new or edited
 article is found by its words meanwhile, and by meaning once its vectors are stored by the backfill job and the

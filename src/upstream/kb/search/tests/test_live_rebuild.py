@@ -67,6 +67,12 @@ def table_shape() -> list[tuple[str, str]]:
         return indexes + cursor.fetchall()
 
 
+def another_session() -> psycopg.Connection:
+    keys = ("dbname", "user", "host", "port", "password")
+    params = {k: v for k, v in connection.get_connection_params().items() if k in keys}
+    return psycopg.connect(**params, autocommit=True)
+
+
 def shadow_exists() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [shadow.SHADOW])
@@ -169,12 +175,7 @@ def test_the_catch_up_drops_the_table_of_a_killed_rebuild(library):
 
 
 def test_a_second_rebuild_at_the_same_time_is_refused(library):
-    params = {
-        k: v
-        for k, v in connection.get_connection_params().items()
-        if k in ("dbname", "user", "host", "port", "password")
-    }
-    with psycopg.connect(**params, autocommit=True) as elsewhere:  # advisory locks belong to a session
+    with another_session() as elsewhere:  # advisory locks belong to a session
         elsewhere.execute("SELECT pg_advisory_lock(%s)", [shadow._LOCK_KEY])
         with pytest.raises(shadow.RebuildRunning):
             index.rebuild(KIND)
@@ -189,3 +190,12 @@ def test_a_rebuild_keeps_the_stored_embeddings_of_unchanged_documents(library):
     library.add(7, "Proxy guide 7", "now about kerberos")
     index.rebuild(KIND)
     assert list(Document.objects.filter(embedding__isnull=True).values_list("object_id", flat=True)) == [7]
+
+
+def test_the_command_says_so_when_another_rebuild_runs(library):
+    from django.core.management import CommandError, call_command
+
+    with another_session() as elsewhere:  # advisory locks belong to a session
+        elsewhere.execute("SELECT pg_advisory_lock(%s)", [shadow._LOCK_KEY])
+        with pytest.raises(CommandError, match="another process is rebuilding the search index"):
+            call_command("search", "reindex", "--kind", KIND)

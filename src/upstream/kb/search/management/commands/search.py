@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from upstream.kb.search import index, query, sources
+from upstream.kb.search import index, query, shadow, sources
 
 
 class Command(BaseCommand):
@@ -49,7 +49,10 @@ class Command(BaseCommand):
                 bar.total = total
                 bar.update(done - bar.n)
 
-            count = index.rebuild(kind, batch=batch, progress=progress)
+            try:
+                count = index.rebuild(kind, batch=batch, progress=progress)
+            except shadow.RebuildRunning as error:
+                raise CommandError(str(error)) from None
         seconds = time.monotonic() - started
         rate = count / seconds if seconds else 0.0
         self.stdout.write(f"indexed {count} documents in {seconds:.1f} s ({rate:.0f}/s)")
