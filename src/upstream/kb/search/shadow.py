@@ -67,7 +67,8 @@ def rebuild(kind: str | None, *, batch: int, progress: index.Progress | None) ->
             for k, ids in wanted.items():
                 _drop_stale(k, set(ids), batch)
                 for chunk in index._batches(ids, batch):
-                    ours.update(_write(k, chunk, get_source(k).load(chunk)))
+                    loading = clock.now()
+                    ours.update(_write(k, chunk, get_source(k).load(chunk), loading))
                     done += len(chunk)
                     if progress:
                         progress(done, total)
@@ -167,10 +168,10 @@ def _drop_stale(kind: str, keep: set[int], batch: int) -> None:
         index.write(kind, chunk, [])
 
 
-def _write(kind: str, ids: Sequence[int], docs: Sequence[SourceDoc]) -> dict[int, datetime]:
+def _write(kind: str, ids: Sequence[int], docs: Sequence[SourceDoc], loading: datetime) -> dict[int, datetime]:
     """One batch: every posting into the new table, the document rows (with the weights of those postings) in
-    place. Returns document id → the indexed_at written, so the swap can tell others' writes from ours."""
-    loaded_at = clock.now()
+    place; pending rows queued before `loading` (when the source was read) are done. Returns document id → the
+    indexed_at written, so the swap can tell others' writes from ours."""
     analysed = [index.analyse(doc) for doc in docs if doc.kind == kind]
     stats = index.current_stats()
     now = clock.now()
@@ -198,7 +199,7 @@ def _write(kind: str, ids: Sequence[int], docs: Sequence[SourceDoc]) -> dict[int
         index.insert_postings(
             ((doc_ids[object_id], *rest) for item in rows.values() for object_id, *rest in item), table=SHADOW
         )
-        Pending.objects.filter(kind=kind, object_id__in=id_list, queued_at__lte=loaded_at).delete()
+        Pending.objects.filter(kind=kind, object_id__in=id_list, queued_at__lte=loading).delete()
     return {doc_id: now for doc_id in doc_ids.values() if doc_id is not None}
 
 
@@ -272,7 +273,8 @@ def _rewrite_theirs(theirs: dict[str, list[int]]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {_q(SHADOW)} WHERE doc_id = ANY(%s)", [doc_ids])
         for chunk in index._batches(sorted(object_ids), 500):
-            _write(kind, chunk, source.load(chunk))
+            loading = clock.now()
+            _write(kind, chunk, source.load(chunk), loading)
 
 
 def _abandon(started: datetime) -> None:

@@ -2,6 +2,7 @@
 result is the same as rewriting in place; searches and other kinds are untouched; what others index meanwhile is
 current after the swap; a failed or killed rebuild leaves the live index as it was."""
 
+import logging
 from collections.abc import Iterator, Sequence
 
 import psycopg
@@ -87,11 +88,13 @@ def library(articles):
     return articles
 
 
-def test_a_live_rebuild_writes_what_a_rebuild_in_place_writes(library):
+def test_a_live_rebuild_writes_what_a_rebuild_in_place_writes(library, caplog):
     assert shadow.applies()
     index._rebuild(KIND, batch=7, progress=None)  # in place, every posting rewritten
     in_place, shape = all_postings(), table_shape()
-    assert index.rebuild(KIND, batch=7) == 30
+    with caplog.at_level(logging.INFO, logger="upstream.kb.search.shadow"):
+        assert index.rebuild(KIND, batch=7) == 30
+    assert "written by others" not in caplog.text  # its own rows are told apart from others' writes
     assert all_postings() == in_place
     assert table_shape() == shape  # same primary key, same (term, weight) index, same names
     assert not shadow_exists()
@@ -116,13 +119,15 @@ def test_other_kinds_keep_their_postings(library, other):
     assert (OTHER, 5) in found("appendix")
 
 
-def test_a_document_changed_during_the_rebuild_is_current_after_the_swap(library):
+def test_a_document_changed_during_the_rebuild_is_current_after_the_swap(library, caplog):
     def progress(done: int, total: int) -> None:
         if done >= 10 and library.docs[2].title != "Renamed gateway":
             library.add(2, "Renamed gateway", "haproxy balancer")
             index.reindex(KIND, [2])  # a save's task, writing to the live table meanwhile
 
-    index.rebuild(KIND, batch=5, progress=progress)
+    with caplog.at_level(logging.INFO, logger="upstream.kb.search.shadow"):
+        index.rebuild(KIND, batch=5, progress=progress)
+    assert "1 documents written by others meanwhile" in caplog.text
     assert found("balancer") == {(KIND, 2)}
     assert (KIND, 2) not in found("step2")
     document = Document.objects.get(kind=KIND, object_id=2)
