@@ -342,9 +342,22 @@ def store(computed: Sequence[tuple[int, str, bytes]]) -> int:
     return saved
 
 
-def vectors_for(items: Sequence[Stored], *, save: bool = True) -> dict[tuple[str, int], np.ndarray]:
+class TooManyMissing(Exception):
+    """More documents lack vectors than a search may embed itself (MAX_EMBED_PER_SEARCH)."""
+
+
+# Documents a search embeds itself when their vectors are not stored yet (new since the backfill job's last run, or
+# a large import it has not reached): each costs 0.1–0.4 s of CPU (up to 13 passages). Over this many, the search
+# keeps the lexical order rather than make the person wait seconds; the backfill job stores them meanwhile.
+MAX_EMBED_PER_SEARCH = 4
+
+
+def vectors_for(
+    items: Sequence[Stored], *, save: bool = True, max_missing: int | None = None
+) -> dict[tuple[str, int], np.ndarray]:
     """Vectors for these documents: the stored embedding when this model computed it, else the cache, else embedded
-    now (all missing ones in one batch) and, for index rows, stored (`save`) so the next search reads them."""
+    now (all missing ones in one batch) and, for index rows, stored (`save`) so the next search reads them. Raises
+    TooManyMissing, embedding nothing, when more than `max_missing` would have to be embedded."""
     out: dict[tuple[str, int], np.ndarray] = {}
     missing: list[tuple[Stored, str, list[str]]] = []
     for item in items:
@@ -360,6 +373,8 @@ def vectors_for(items: Sequence[Stored], *, save: bool = True) -> dict[tuple[str
             out[item.key] = cached
         else:
             missing.append((item, digest, passages(item.title, item.body)))
+    if max_missing is not None and len(missing) > max_missing:
+        raise TooManyMissing(f"{len(missing)} documents without vectors")
     if missing:
         vectors = embed_passages([text for _item, _digest, texts in missing for text in texts])
         start = 0
@@ -385,7 +400,7 @@ def document_vectors(keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], n
     return vectors_for(_stored(list(keys)))
 
 
-def _hit_vectors(hits: Sequence[Any]) -> dict[tuple[str, int], np.ndarray]:
+def _hit_vectors(hits: Sequence[Any], max_missing: int | None = None) -> dict[tuple[str, int], np.ndarray]:
     """search() passes each hit's stored row in extra["_stored"] (a Stored): no query then. Other hits are read
     from the index (an internal note shown as its ticket is not found there and gets no semantic score)."""
     items = []
@@ -399,7 +414,7 @@ def _hit_vectors(hits: Sequence[Any]) -> dict[tuple[str, int], np.ndarray]:
             items.append(Stored((hit.kind, hit.object_id), hit.title, extra["_body"]))
         else:
             lookup.append((hit.kind, hit.object_id))
-    out = vectors_for(items)
+    out = vectors_for(items, max_missing=max_missing)
     if lookup:
         out.update(document_vectors(lookup))
     return out
@@ -504,18 +519,23 @@ def rerank(
     fusion with the lexical score (`lexical`, BM25, normalised by the best in the list); sorted by it, best first.
     `query_vector`: the query's embedding when the caller started it already (embed_query_early).
 
-    Lexical order (first `limit`) when semantic search is off or the model is unavailable; a hit whose document has
-    no vectors gets `semantic=None` and only its lexical share rather than disappearing."""
+    Lexical order (first `limit`) when semantic search is off, the model is unavailable, or more than
+    MAX_EMBED_PER_SEARCH candidates have no stored vectors yet (a fresh import: the backfill job catches up, and the
+    search stays as fast as a lexical one meanwhile instead of embedding for seconds); a hit that cannot have
+    vectors (not in the index) gets `semantic=None` and only its lexical share rather than disappearing."""
     hits = list(hits)
     if not hits or not query.strip():
         return hits[:limit]
     try:
-        vectors = _hit_vectors(hits)
+        vectors = _hit_vectors(hits, max_missing=MAX_EMBED_PER_SEARCH)
         if isinstance(query_vector, Future):
             query_vector = query_vector.result()
         if query_vector is None:
             query_vector = embed_query(query)
     except Unavailable:
+        return hits[:limit]
+    except TooManyMissing as missing:
+        log.info("semantic rerank skipped, lexical order kept: %s (the backfill job will store them)", missing)
         return hits[:limit]
     best_lexical = max((float(getattr(h, "lexical", None) or h.score or 0.0) for h in hits), default=0.0)
     rescored = []
