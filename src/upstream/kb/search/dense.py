@@ -126,25 +126,27 @@ def _load() -> _Matrix:
     )
 
 
-def _allowed(matrix: _Matrix, scope: object) -> np.ndarray:
-    """Per document: may this scope see it (the same rules as query._filters, on the stored facts)."""
-    kinds = set(getattr(scope, "kinds", ()))
-    visibilities = set(getattr(scope, "visibilities", ()))
-    language = getattr(scope, "language", None)
+def visible(
+    scope: object, kind: str, visibility: str, language: str, organisation_id: int | None, products: str
+) -> bool:
+    """May this scope see a document with these facts: the rules of query._filters (and its exact product check)."""
     organisations = getattr(scope, "organisation_ids", None)
+    wanted_language = getattr(scope, "language", None)
     product = getattr(scope, "product_id", None)
-    wanted_product = f" {int(product)} " if product is not None else None
-    return np.array(
-        [
-            matrix.kinds[i] in kinds
-            and matrix.visibility[i] in visibilities
-            and (language is None or matrix.language[i] == language)
-            and (matrix.organisation[i] is None or organisations is None or matrix.organisation[i] in organisations)
-            and (wanted_product is None or wanted_product in matrix.products[i])
-            for i in range(len(matrix.doc_ids))
-        ],
-        dtype=bool,
+    return (
+        kind in getattr(scope, "kinds", ())
+        and visibility in getattr(scope, "visibilities", ())
+        and (wanted_language is None or language == wanted_language)
+        and (organisation_id is None or organisations is None or organisation_id in organisations)
+        and (product is None or f" {int(product)} " in products)
     )
+
+
+def _allowed(matrix: _Matrix, scope: object) -> np.ndarray:
+    """Per document of the matrix: visible() on the facts read with the vectors (query._by_meaning checks the
+    chosen ones again on the live rows: the matrix may be a minute old)."""
+    facts = zip(matrix.kinds, matrix.visibility, matrix.language, matrix.organisation, matrix.products, strict=True)
+    return np.array([visible(scope, *row) for row in facts], dtype=bool)
 
 
 def nearest(query_vector: np.ndarray, scope: object, *, limit: int = NEAREST) -> list[int]:

@@ -201,9 +201,18 @@ def _by_meaning(early: Any, scope: Scope, found: set[int]) -> list[tuple[int, st
         return []
     if not doc_ids:
         return []
-    rows = Document.objects.filter(id__in=doc_ids).values_list("id", "kind", "object_id")
+    # The live rows, checked again: the matrix may be a minute old, and an article made internal meanwhile must not
+    # reach a customer.
+    rows = Document.objects.filter(id__in=doc_ids).values_list(
+        "id", "kind", "object_id", "visibility", "language", "organisation_id", "products"
+    )
     order = {doc_id: position for position, doc_id in enumerate(doc_ids)}
-    return sorted(((doc_id, kind, object_id, 0.0) for doc_id, kind, object_id in rows), key=lambda r: order[r[0]])
+    allowed = [
+        (doc_id, kind, object_id, 0.0)
+        for doc_id, kind, object_id, visibility, language, organisation_id, products in rows
+        if dense.visible(scope, kind, visibility, language, organisation_id, products)
+    ]
+    return sorted(allowed, key=lambda row: order[row[0]])
 
 
 def _visible_tickets(user: Any, ticket_ids: set[int]) -> set[int]:

@@ -107,3 +107,13 @@ def test_the_backfill_job_embeds_articles_before_anything_else(indexed, monkeypa
 
 def test_a_question_close_to_nothing_gets_no_candidates_by_meaning(knowledge_base):
     assert search("zzzz qqqq", scope=scope_for(None), log=False).hits == []
+
+
+def test_an_article_made_internal_is_not_offered_from_a_stale_matrix(knowledge_base):
+    from upstream.kb.search.models import Document
+
+    assert search(QUESTION, scope=scope_for(None), log=False).hits  # the matrix is loaded, facts as they were
+    Document.objects.filter(kind="article", object_id=knowledge_base["refund"].id).update(visibility="internal")
+    assert dense._CACHE.matrix is not None and "public" in dense._CACHE.matrix.visibility  # not read again
+    ids = {hit.object_id for hit in search(QUESTION, scope=scope_for(None), log=False).hits}
+    assert knowledge_base["refund"].id not in ids
