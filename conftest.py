@@ -23,6 +23,10 @@ def _test_settings(settings, tmp_path):
     yield
     # A request in zh-hans leaves its language active in the thread; the next test must start from the default.
     translation.deactivate()
+    # The article vectors a search process keeps for a minute (kb/search/dense.py) belong to this test's database.
+    from upstream.kb.search import dense
+
+    dense.clear()
 
 
 # One Chromium per test process, shared by every browser test: Playwright's sync API cannot start a second
