@@ -333,9 +333,9 @@ def upsert_documents(
     analysed: Sequence[Analysed], term_weights: dict[int, str], now: datetime, text_changed: set[int]
 ) -> dict[int, int | None]:
     """Write the document rows in (at most) three upserts: documents whose postings are kept (their term weights and
-    embedding stay as they are), documents whose postings were rewritten but whose text is the same (a rebuild, a
-    change of visibility: new term weights, the embedding kept, since it is computed from the text alone), and
-    documents whose text changed (new term weights, the embedding cleared for the background job,
+    embedding stay as they are), documents whose postings were rewritten although their signature is the same (a
+    rebuild: new term weights, the embedding kept, since it is computed from the same text), and documents whose
+    signature changed, `text_changed` (new term weights, the embedding cleared for the background job,
     semantic.backfill). Returns object id → document id (None where the backend does not return upserted ids)."""
     kept: tuple[list[Document], list[str]] = ([], _DOC_FIELDS)
     reweighted: tuple[list[Document], list[str]] = ([], [*_DOC_FIELDS, "term_weights"])
@@ -636,11 +636,11 @@ def schedule_reindex_many(items: Iterable[tuple[str, int]]) -> None:
 def catch_up(*, now: datetime | None = None, batch: int = 500) -> int:
     """The periodic repair: index what is still pending after the grace period (a lost or failed task), what
     change-tracking sources changed since the last pass, then recount the statistics."""
-    now = now or clock.now()
-    done = 0
     from upstream.kb.search import shadow
 
-    if shadow.leftover_is_abandoned():
+    now = now or clock.now()
+    done = 0
+    if shadow.leftover_is_abandoned():  # a live rebuild killed before its swap
         shadow.drop_leftover()
     ensure_term_index()
     pending: dict[str, list[int]] = {}
