@@ -204,3 +204,47 @@ def test_the_command_says_so_when_another_rebuild_runs(library):
         elsewhere.execute("SELECT pg_advisory_lock(%s)", [shadow._LOCK_KEY])
         with pytest.raises(CommandError, match="another process is rebuilding the search index"):
             call_command("search", "reindex", "--kind", KIND)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_holding_a_document_at_the_swap_neither_deadlocks_nor_is_lost(articles, monkeypatch):
+    """A reindex in a real second connection holds its document row when the swap begins: the rebuild neither
+    deadlocks with it nor loses its change, whichever of the two tables it lands in."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    for number in range(1, 11):
+        articles.add(number, f"Proxy guide {number}", "cluster proxy timeout")
+    index.rebuild(KIND)  # empty: bulk loaded; the next rebuild is a live one
+    about_to_swap = threading.Event()
+    errors: list[BaseException] = []
+    real_swap = shadow._swap
+
+    def swap(started, ours):
+        about_to_swap.set()
+        time.sleep(0.2)  # the writer takes its row lock first
+        real_swap(started, ours)
+
+    def writer() -> None:
+        try:
+            assert about_to_swap.wait(10)
+            with transaction.atomic():
+                Document.objects.select_for_update().get(kind=KIND, object_id=3)  # what index.write does first
+                time.sleep(0.5)  # the swap is waiting for this row now
+                articles.add(3, "Renamed realm guide", "kerberos realm")
+                index.reindex(KIND, [3])
+        except BaseException as error:  # reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(shadow, "_swap", swap)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    index.rebuild(KIND)
+    thread.join(10)
+    assert not errors
+    assert found("kerberos") == {(KIND, 3)}
+    assert (KIND, 3) not in found("cluster")
