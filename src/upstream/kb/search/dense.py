@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,6 +56,9 @@ class _Matrix:
     organisation: tuple[int | None, ...]
     products: tuple[str, ...]
     loaded_at: float
+    # Scope → which documents it may see, computed once per matrix: the same few scopes repeat (visitors, each
+    # customer's organisations, staff), and a per-query loop over thousands of articles is a hot-path cost.
+    masks: dict[object, np.ndarray] = field(default_factory=dict, compare=False)
 
 
 def _empty() -> _Matrix:
@@ -150,11 +153,20 @@ def visible(
     )
 
 
+MASKS_KEPT = 512
+
+
 def _allowed(matrix: _Matrix, scope: object) -> np.ndarray:
     """Per document of the matrix: visible() on the facts read with the vectors (query._by_meaning checks the
-    chosen ones again on the live rows: the matrix may be a minute old)."""
-    facts = zip(matrix.kinds, matrix.visibility, matrix.language, matrix.organisation, matrix.products, strict=True)
-    return np.array([visible(scope, *row) for row in facts], dtype=bool)
+    chosen ones again on the live rows: the matrix may be a minute old). Read only: callers must not change it."""
+    mask = matrix.masks.get(scope)
+    if mask is None:
+        facts = zip(matrix.kinds, matrix.visibility, matrix.language, matrix.organisation, matrix.products, strict=True)
+        mask = np.array([visible(scope, *row) for row in facts], dtype=bool)
+        if len(matrix.masks) >= MASKS_KEPT:
+            matrix.masks.clear()
+        matrix.masks[scope] = mask
+    return mask
 
 
 def nearest(query_vector: np.ndarray, scope: object, *, limit: int = NEAREST) -> list[int]:
